@@ -1,0 +1,344 @@
+"""The `harvest` command: parse options, call the pipeline, print a summary.
+
+Data goes to stdout; progress and log lines go to stderr. Exit codes: 0 all well, 1 some query
+failed (what succeeded is committed), 2 usage or configuration error, 75 database busy.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import json
+import logging
+import sys
+import traceback
+from pathlib import Path
+
+import click
+
+from harvester import __version__, db
+from harvester.config import Settings, load_settings
+from harvester.errors import ConfigError, HarvestError
+from harvester.http import HttpClient, host_of
+from harvester.lock import RunLock
+from harvester.pipeline import due_queries, run_queries
+from harvester.queries import Query, load_queries
+from harvester.sources.pubmed import Eutils
+
+log = logging.getLogger("harvester")
+CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"]}
+_verbose = False
+
+
+def location_options(command):
+    """--db and --queries: override HARVEST_DB / HARVEST_QUERIES (and harvest.toml)."""
+    command = click.option("--queries", "queries_dir", type=click.Path(path_type=Path),
+                           help="Saved-query folder. [env: HARVEST_QUERIES; default: queries]")(command)
+    command = click.option("--db", "db_path", type=click.Path(path_type=Path),
+                           help="SQLite file. [env: HARVEST_DB; default: data/harvest.db]")(command)
+    return command
+
+
+def verbosity_options(command):
+    @click.option("-v", "--verbose", is_flag=True, help="Debug logging; tracebacks on errors.")
+    @click.option("-q", "--quiet", is_flag=True, help="Only errors.")
+    @functools.wraps(command)
+    def wrapper(*args, verbose: bool, quiet: bool, **kwargs):
+        setup_logging(verbose, quiet)
+        return command(*args, **kwargs)
+    return wrapper
+
+
+def setup_logging(verbose: bool, quiet: bool) -> None:
+    global _verbose
+    _verbose = verbose
+    handler = logging.StreamHandler(sys.stderr)
+    if sys.stderr.isatty():
+        handler.setFormatter(logging.Formatter("%(message)s"))
+    else:
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s",
+                                               "%Y-%m-%dT%H:%M:%S%z"))
+    log.handlers[:] = [handler]
+    log.propagate = False
+    log.setLevel(logging.DEBUG if verbose else logging.ERROR if quiet else logging.INFO)
+
+
+@click.group(context_settings=CONTEXT_SETTINGS)
+@click.version_option(__version__, prog_name="harvest")
+def cli():
+    """Harvest new literature records (PubMed) for saved queries into one SQLite file.
+
+    \b
+        export HARVEST_EMAIL=editor@newsletter.org
+        harvest run                  # every saved query that is due
+        harvest queries check        # validate queries/*.toml
+        harvest status               # last runs and each query's state
+    """
+
+
+@cli.command()
+@click.option("--query", "names", multiple=True, metavar="NAME",
+              help="Run this saved query (repeatable), due or not.")
+@click.option("--all", "run_all", is_flag=True, help="Run every enabled query, due or not.")
+@click.option("--since", type=click.DateTime(formats=["%Y-%m-%d"]),
+              help="Harvest from this date (YYYY-MM-DD) instead of where the last run stopped.")
+@location_options
+@verbosity_options
+def run(names, run_all, since, db_path, queries_dir):
+    """Fetch new and changed records for the saved queries that are due, and store them.
+
+    \b
+        harvest run                                  # every due query
+        harvest run --all                            # every enabled query
+        harvest run --query her2-immune --since 2025-01-01
+    """
+    settings = _settings(db_path, queries_dir)
+    email = settings.require_email()
+    queries, problems = load_queries(settings.queries)
+    for problem in problems:
+        click.echo(f"Error: {problem}", err=True)
+    selected = _select(queries, names, run_all) if (names or run_all) else None
+
+    started = db.now_iso()
+    with RunLock(settings.db) as lock:
+        lock.acquire(started)
+        conn = db.connect(settings.db)
+        try:
+            now = dt.datetime.now(dt.timezone.utc)
+            todo = selected if selected is not None else due_queries(conn, queries, now)
+            if not todo:
+                log.info("no saved query is due (use --all to run them anyway)")
+                return 2 if problems else 0
+            http = _http_client(settings, email)
+            eutils = Eutils(http, settings.eutils_url, email, settings.ncbi_api_key)
+            result = run_queries(conn, eutils, todo, command=_command_line(), now=now,
+                                 since=since.date() if since else None)
+            http.close()
+        finally:
+            conn.close()
+    for ledger in result.ledgers:
+        line = (f"{ledger.query}: {ledger.status}, {ledger.esearch_count} found, "
+                f"{ledger.new} new, {ledger.updated} updated")
+        if ledger.missing:
+            line += f", {len(ledger.missing)} missing"
+        if ledger.errors:
+            line += f": {ledger.errors[-1]}"
+        click.echo(line)
+    return 2 if problems else result.exit_code
+
+
+@cli.group()
+def queries():
+    """List and validate the saved queries (queries/*.toml)."""
+
+
+@queries.command("list")
+@location_options
+@verbosity_options
+def queries_list(db_path, queries_dir):
+    """Show each saved query with its schedule and last run.
+
+    \b
+        harvest queries list
+    """
+    settings = _settings(db_path, queries_dir)
+    found, problems = load_queries(settings.queries)
+    states = _query_states(settings)
+    rows = [("NAME", "SOURCE", "SCHEDULE", "ENABLED", "LAST SUCCESS", "LAST STATUS", "THROUGH")]
+    for query in found:
+        state = states.get(query.name, {})
+        rows.append((query.name, query.source, query.schedule, "yes" if query.enabled else "no",
+                     state.get("last_success_at") or "never", state.get("last_status") or "-",
+                     state.get("edat_through") or "-"))
+    _print_table(rows)
+    for problem in problems:
+        click.echo(f"Error: {problem}", err=True)
+    return 2 if problems else 0
+
+
+@queries.command("check")
+@click.option("--online", is_flag=True,
+              help="Also ask PubMed to run each term once and report its warnings.")
+@location_options
+@verbosity_options
+def queries_check(online, db_path, queries_dir):
+    """Validate every saved-query file; exit 2 if any is invalid.
+
+    \b
+        harvest queries check
+        harvest queries check --online     # also report phrases PubMed does not know
+    """
+    settings = _settings(db_path, queries_dir)
+    found, problems = load_queries(settings.queries)
+    for query in found:
+        click.echo(f"ok     {query.path}  ({query.name}, {query.source}, {query.schedule})")
+    for problem in problems:
+        click.echo(f"error  {problem}")
+    warnings = _last_warnings(settings)
+    if online and found:
+        email = settings.require_email()
+        http = _http_client(settings, email)
+        eutils = Eutils(http, settings.eutils_url, email, settings.ncbi_api_key)
+        today = dt.date.today()
+        for query in found:
+            result = eutils.esearch(query.term, "edat", query.first_date(today), today, retmax=0)
+            warnings[query.name] = result.warnings
+        http.close()
+    for name, items in sorted(warnings.items()):
+        for warning in items:
+            click.echo(f"warn   {name}: {warning}")
+    if problems:
+        click.echo(f"{len(problems)} of {len(found) + len(problems)} query files are invalid",
+                   err=True)
+        return 2
+    return 0
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@click.option("--runs", "n_runs", default=5, show_default=True, help="How many recent runs.")
+@location_options
+@verbosity_options
+def status(as_json, n_runs, db_path, queries_dir):
+    """Show the last runs and each saved query's state.
+
+    \b
+        harvest status
+        harvest status --json | jq '.queries[] | select(.last_status == "failed")'
+    """
+    settings = _settings(db_path, queries_dir)
+    if not settings.db.exists():
+        raise ConfigError(f"{settings.db}: no database yet; run `harvest run` first")
+    conn = db.connect(settings.db, create=False)
+    try:
+        report = _status_report(conn, n_runs)
+    finally:
+        conn.close()
+    if as_json:
+        click.echo(json.dumps(report, indent=2))
+        return 0
+    click.echo(f"{report['articles']} articles in {settings.db}")
+    click.echo("")
+    rows = [("RUN", "STARTED", "FINISHED", "STATUS", "NEW", "UPDATED", "ERRORS")]
+    for r in report["runs"]:
+        rows.append((str(r["id"]), r["started_at"], r["finished_at"] or "-", r["status"],
+                     str(r["new"]), str(r["updated"]), str(r["errors"])))
+    _print_table(rows)
+    click.echo("")
+    rows = [("QUERY", "ARTICLES", "LAST SUCCESS", "LAST STATUS", "THROUGH", "MISSING")]
+    for q in report["queries"]:
+        rows.append((q["query"], str(q["articles"]), q["last_success_at"] or "never",
+                     q["last_status"] or "-", q["edat_through"] or "-", str(q["missing"])))
+    _print_table(rows)
+    for q in report["queries"]:
+        if q["last_error"]:
+            click.echo(f"{q['query']}: last error: {q['last_error']}")
+    return 0
+
+
+# --- helpers ---------------------------------------------------------------------------------
+
+def _settings(db_path: Path | None, queries_dir: Path | None) -> Settings:
+    return load_settings(db=db_path, queries=queries_dir)
+
+
+def _http_client(settings: Settings, email: str) -> HttpClient:
+    return HttpClient(contact=email, secrets=settings.secrets(), timeout=settings.timeout,
+                      retries=settings.retries, backoff=settings.backoff,
+                      rates={host_of(settings.eutils_url): settings.ncbi_rate})
+
+
+def _select(queries: list[Query], names: tuple[str, ...], run_all: bool) -> list[Query]:
+    if run_all and not names:
+        return [q for q in queries if q.enabled]
+    by_name = {q.name: q for q in queries}
+    unknown = [n for n in names if n not in by_name]
+    if unknown:
+        known = ", ".join(sorted(by_name)) or "none"
+        raise ConfigError(f"no valid saved query named {unknown[0]!r} (known: {known}); "
+                          "see `harvest queries list`")
+    return [by_name[n] for n in dict.fromkeys(names)]
+
+
+def _command_line() -> str:
+    return " ".join(["harvest", *sys.argv[1:]])
+
+
+def _query_states(settings: Settings) -> dict[str, dict]:
+    if not settings.db.exists():
+        return {}
+    conn = db.connect(settings.db, create=False)
+    try:
+        if conn.execute("PRAGMA user_version").fetchone()[0] == 0:
+            return {}
+        return {r["query"]: dict(r) for r in conn.execute("SELECT * FROM query_state")}
+    finally:
+        conn.close()
+
+
+def _last_warnings(settings: Settings) -> dict[str, list[str]]:
+    """Warnings PubMed gave each query in its most recent run (e.g. phrase not found)."""
+    if not settings.db.exists():
+        return {}
+    conn = db.connect(settings.db, create=False)
+    try:
+        if conn.execute("PRAGMA user_version").fetchone()[0] == 0:
+            return {}
+        rows = conn.execute(
+            "SELECT query, warnings FROM run_queries r WHERE run_id = "
+            "(SELECT max(run_id) FROM run_queries WHERE query = r.query)")
+        return {r["query"]: json.loads(r["warnings"]) for r in rows if r["warnings"] != "[]"}
+    finally:
+        conn.close()
+
+
+def _status_report(conn, n_runs: int) -> dict:
+    if conn.execute("PRAGMA user_version").fetchone()[0] == 0:
+        return {"articles": 0, "runs": [], "queries": []}
+    runs = [dict(r) for r in conn.execute(
+        "SELECT r.id, r.started_at, r.finished_at, r.status, "
+        "coalesce(sum(q.new), 0) AS new, coalesce(sum(q.updated), 0) AS updated, "
+        "count(CASE WHEN q.status = 'failed' THEN 1 END) AS errors "
+        "FROM runs r LEFT JOIN run_queries q ON q.run_id = r.id "
+        "GROUP BY r.id ORDER BY r.id DESC LIMIT ?", (n_runs,))]
+    queries = [dict(r) for r in conn.execute(
+        "SELECT s.query, s.source, s.last_success_at, s.last_status, s.last_error, "
+        "s.edat_through, s.mdat_through, "
+        "(SELECT count(*) FROM query_match m WHERE m.query = s.query) AS articles, "
+        "(SELECT count(*) FROM missing_pmid p WHERE p.query = s.query) AS missing "
+        "FROM query_state s ORDER BY s.query")]
+    articles = conn.execute("SELECT count(*) FROM article").fetchone()[0]
+    return {"articles": articles, "runs": runs, "queries": queries}
+
+
+def _print_table(rows: list[tuple[str, ...]]) -> None:
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    for row in rows:
+        click.echo("  ".join(v.ljust(w) for v, w in zip(row, widths)).rstrip())
+
+
+def main() -> None:
+    """Entry point: one line per error, no traceback unless -v."""
+    try:
+        code = cli.main(standalone_mode=False)
+    except click.exceptions.Abort:
+        click.echo("Aborted.", err=True)
+        sys.exit(130)
+    except click.ClickException as e:
+        e.show()
+        sys.exit(e.exit_code)
+    except HarvestError as e:
+        if _verbose:
+            traceback.print_exc()
+        click.echo(f"Error: {e}", err=True)
+        sys.exit(e.exit_code)
+    except KeyboardInterrupt:
+        click.echo("Interrupted.", err=True)
+        sys.exit(130)
+    except Exception as e:  # a bug: say so in one line, keep the traceback for -v
+        if _verbose:
+            traceback.print_exc()
+        click.echo(f"Error: unexpected {type(e).__name__}: {e} (run with -v for the traceback)",
+                   err=True)
+        sys.exit(1)
+    sys.exit(code if isinstance(code, int) else 0)

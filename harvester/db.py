@@ -1,0 +1,486 @@
+"""The database: schema and versioned migrations, save_* functions, views, FTS, the run ledger.
+
+One SQLite file in WAL mode. Connections run in autocommit mode and every write that must be
+atomic goes through `transaction()`, so a window's records and the state that says "done up to
+here" are committed together or not at all.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import json
+import sqlite3
+from pathlib import Path
+from typing import Iterator
+
+from harvester.errors import DatabaseError
+
+SQLITE_HEADER = b"SQLite format 3\x00"
+
+# Each entry upgrades the schema from version i to i+1; a released entry is never edited.
+MIGRATIONS: list[str] = [
+    # 1: articles from PubMed, their child tables, saved-query matches and state, the run ledger.
+    """
+    CREATE TABLE article (
+        id INTEGER PRIMARY KEY,
+        pmid INTEGER UNIQUE,
+        pmid_version INTEGER,
+        doi TEXT,
+        pmcid TEXT,
+        pii TEXT,
+        record_type TEXT NOT NULL DEFAULT 'article',
+        title TEXT,
+        abstract TEXT,
+        journal TEXT,
+        journal_iso TEXT,
+        issn_print TEXT,
+        issn_electronic TEXT,
+        volume TEXT,
+        issue TEXT,
+        pages TEXT,
+        pub_date TEXT,
+        pub_date_text TEXT,
+        epub_date TEXT,
+        entrez_date TEXT,
+        revised_date TEXT,
+        language TEXT,
+        publication_status TEXT,
+        coi_statement TEXT,
+        pubmed_xml BLOB,
+        pubmed_hash TEXT,
+        first_seen_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+    );
+    CREATE INDEX article_doi ON article(doi);
+    CREATE INDEX article_pmcid ON article(pmcid);
+    CREATE INDEX article_first_seen ON article(first_seen_at);
+
+    CREATE TABLE article_author (
+        article_id INTEGER NOT NULL REFERENCES article(id) ON DELETE CASCADE,
+        position INTEGER NOT NULL,
+        last_name TEXT,
+        fore_name TEXT,
+        initials TEXT,
+        suffix TEXT,
+        collective_name TEXT,
+        orcid TEXT,
+        equal_contrib INTEGER NOT NULL DEFAULT 0,
+        PRIMARY KEY (article_id, position)
+    );
+    CREATE INDEX article_author_orcid ON article_author(orcid);
+
+    CREATE TABLE article_affiliation (
+        article_id INTEGER NOT NULL REFERENCES article(id) ON DELETE CASCADE,
+        author_position INTEGER NOT NULL,
+        position INTEGER NOT NULL,
+        affiliation TEXT NOT NULL,
+        PRIMARY KEY (article_id, author_position, position)
+    );
+
+    CREATE TABLE article_publication_type (
+        article_id INTEGER NOT NULL REFERENCES article(id) ON DELETE CASCADE,
+        position INTEGER NOT NULL,
+        name TEXT NOT NULL,
+        ui TEXT,
+        PRIMARY KEY (article_id, position)
+    );
+    CREATE INDEX article_publication_type_name ON article_publication_type(name);
+
+    CREATE TABLE article_keyword (
+        article_id INTEGER NOT NULL REFERENCES article(id) ON DELETE CASCADE,
+        position INTEGER NOT NULL,
+        keyword TEXT NOT NULL,
+        major_topic INTEGER NOT NULL DEFAULT 0,
+        PRIMARY KEY (article_id, position)
+    );
+
+    CREATE TABLE article_mesh (
+        article_id INTEGER NOT NULL REFERENCES article(id) ON DELETE CASCADE,
+        position INTEGER NOT NULL,
+        descriptor TEXT NOT NULL,
+        descriptor_ui TEXT,
+        major_topic INTEGER NOT NULL DEFAULT 0,
+        qualifiers TEXT NOT NULL DEFAULT '[]',
+        PRIMARY KEY (article_id, position)
+    );
+    CREATE INDEX article_mesh_descriptor ON article_mesh(descriptor);
+
+    CREATE TABLE article_grant (
+        article_id INTEGER NOT NULL REFERENCES article(id) ON DELETE CASCADE,
+        position INTEGER NOT NULL,
+        grant_id TEXT,
+        acronym TEXT,
+        agency TEXT,
+        country TEXT,
+        PRIMARY KEY (article_id, position)
+    );
+
+    CREATE TABLE query_match (
+        article_id INTEGER NOT NULL REFERENCES article(id) ON DELETE CASCADE,
+        query TEXT NOT NULL,
+        first_matched_at TEXT NOT NULL,
+        run_id INTEGER,
+        PRIMARY KEY (article_id, query)
+    );
+    CREATE INDEX query_match_query ON query_match(query, first_matched_at);
+
+    CREATE TABLE query_state (
+        query TEXT PRIMARY KEY,
+        source TEXT NOT NULL,
+        edat_through TEXT,
+        mdat_through TEXT,
+        last_success_at TEXT,
+        last_attempt_at TEXT,
+        last_status TEXT,
+        last_error TEXT
+    );
+
+    CREATE TABLE missing_pmid (
+        pmid INTEGER NOT NULL,
+        query TEXT NOT NULL,
+        first_missed_at TEXT NOT NULL,
+        last_tried_at TEXT NOT NULL,
+        attempts INTEGER NOT NULL DEFAULT 1,
+        PRIMARY KEY (pmid, query)
+    );
+
+    CREATE TABLE deleted_pmid (
+        pmid INTEGER PRIMARY KEY,
+        seen_at TEXT NOT NULL
+    );
+
+    CREATE TABLE runs (
+        id INTEGER PRIMARY KEY,
+        started_at TEXT NOT NULL,
+        finished_at TEXT,
+        status TEXT NOT NULL DEFAULT 'running',
+        pid INTEGER,
+        command TEXT,
+        error TEXT
+    );
+
+    CREATE TABLE run_queries (
+        run_id INTEGER NOT NULL REFERENCES runs(id),
+        query TEXT NOT NULL,
+        source TEXT NOT NULL,
+        status TEXT NOT NULL DEFAULT 'running',
+        window_start TEXT,
+        window_end TEXT,
+        windows TEXT NOT NULL DEFAULT '[]',
+        esearch_count INTEGER NOT NULL DEFAULT 0,
+        fetched INTEGER NOT NULL DEFAULT 0,
+        new INTEGER NOT NULL DEFAULT 0,
+        updated INTEGER NOT NULL DEFAULT 0,
+        missing TEXT NOT NULL DEFAULT '[]',
+        warnings TEXT NOT NULL DEFAULT '[]',
+        errors TEXT NOT NULL DEFAULT '[]',
+        started_at TEXT NOT NULL,
+        finished_at TEXT,
+        PRIMARY KEY (run_id, query)
+    );
+
+    CREATE VIRTUAL TABLE article_fts USING fts5(
+        title, abstract, content='article', content_rowid='id', tokenize='porter unicode61'
+    );
+    CREATE TRIGGER article_fts_insert AFTER INSERT ON article BEGIN
+        INSERT INTO article_fts(rowid, title, abstract) VALUES (new.id, new.title, new.abstract);
+    END;
+    CREATE TRIGGER article_fts_delete AFTER DELETE ON article BEGIN
+        INSERT INTO article_fts(article_fts, rowid, title, abstract)
+        VALUES ('delete', old.id, old.title, old.abstract);
+    END;
+    CREATE TRIGGER article_fts_update AFTER UPDATE OF title, abstract ON article BEGIN
+        INSERT INTO article_fts(article_fts, rowid, title, abstract)
+        VALUES ('delete', old.id, old.title, old.abstract);
+        INSERT INTO article_fts(rowid, title, abstract) VALUES (new.id, new.title, new.abstract);
+    END;
+
+    CREATE VIEW articles AS
+    SELECT
+        a.pmid,
+        a.doi,
+        a.pmcid,
+        a.title,
+        a.abstract,
+        a.journal,
+        a.pub_date,
+        (SELECT json_group_array(name) FROM (
+            SELECT name FROM article_publication_type WHERE article_id = a.id ORDER BY position
+        )) AS publication_types,
+        (SELECT json_group_array(label) FROM (
+            SELECT coalesce(collective_name,
+                            trim(coalesce(last_name, '') || ' ' || coalesce(initials, ''))) AS label
+            FROM article_author WHERE article_id = a.id ORDER BY position
+        )) AS authors,
+        NULL AS oa_status,
+        NULL AS is_oa,
+        NULL AS oa_url,
+        NULL AS oa_license,
+        NULL AS coi_status,
+        a.coi_statement,
+        CASE WHEN a.coi_statement IS NOT NULL THEN 'pubmed' END AS coi_source,
+        NULL AS coi_organizations,
+        (SELECT json_group_array(query) FROM (
+            SELECT query FROM query_match WHERE article_id = a.id ORDER BY query
+        )) AS queries,
+        a.first_seen_at,
+        a.updated_at
+    FROM article a;
+    """,
+]
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+def now_iso(now: dt.datetime | None = None) -> str:
+    """UTC timestamp as stored everywhere: 2025-03-04T05:06:07Z."""
+    now = now or dt.datetime.now(dt.timezone.utc)
+    return now.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def connect(path: Path, *, create: bool = True) -> sqlite3.Connection:
+    """Open (and create or upgrade) the database, or raise DatabaseError saying what is wrong."""
+    path = Path(path)
+    if path.is_dir():
+        raise DatabaseError(f"{path}: is a directory, not a database file; point HARVEST_DB (--db) "
+                            "at a file such as data/harvest.db")
+    if path.exists():
+        _check_sqlite_file(path)
+    elif not create:
+        raise DatabaseError(f"{path}: no database yet; run `harvest run` first")
+    else:
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as e:
+            raise DatabaseError(f"{path}: cannot create its folder ({e.strerror})") from None
+    try:
+        conn = sqlite3.connect(path, isolation_level=None, timeout=30)
+        conn.row_factory = sqlite3.Row
+        conn.execute("PRAGMA foreign_keys = ON")
+        conn.execute("PRAGMA busy_timeout = 30000")
+        if create:
+            conn.execute("PRAGMA journal_mode = WAL")
+            conn.execute("PRAGMA synchronous = NORMAL")
+            ensure_schema(conn, path)
+        else:
+            _check_version(conn, path)
+    except sqlite3.DatabaseError as e:
+        raise DatabaseError(f"{path}: {_sqlite_problem(e)}") from None
+    return conn
+
+
+def _check_sqlite_file(path: Path) -> None:
+    try:
+        with path.open("rb") as f:
+            header = f.read(len(SQLITE_HEADER))
+    except OSError as e:
+        raise DatabaseError(f"{path}: cannot read it ({e.strerror})") from None
+    if header and header != SQLITE_HEADER:
+        raise DatabaseError(f"{path}: is not an SQLite database; move it away or point HARVEST_DB "
+                            "(--db) at another file")
+
+
+def _sqlite_problem(e: sqlite3.DatabaseError) -> str:
+    text = str(e)
+    if "readonly" in text or "read-only" in text:
+        return "the database is read-only; give this user write access to the file and its folder"
+    if "unable to open" in text:
+        return "cannot open the database file; check the path and its folder's permissions"
+    return f"database error: {text}"
+
+
+def _check_version(conn: sqlite3.Connection, path: Path) -> int:
+    version = conn.execute("PRAGMA user_version").fetchone()[0]
+    if version > SCHEMA_VERSION:
+        raise DatabaseError(
+            f"{path}: written by a newer harvester (schema {version}, this one knows "
+            f"{SCHEMA_VERSION}); upgrade harvester (pip install -U .)")
+    return version
+
+
+def ensure_schema(conn: sqlite3.Connection, path: Path) -> None:
+    """Apply the migrations this file has not seen, each in its own transaction."""
+    version = _check_version(conn, path)
+    for number in range(version, SCHEMA_VERSION):
+        with transaction(conn):
+            for statement in _statements(MIGRATIONS[number]):
+                conn.execute(statement)
+            conn.execute(f"PRAGMA user_version = {number + 1}")
+
+
+def _statements(script: str) -> Iterator[str]:
+    """Split a migration into statements (triggers contain ';' so use sqlite3.complete_statement)."""
+    buffer = ""
+    for line in script.splitlines(keepends=True):
+        buffer += line
+        if sqlite3.complete_statement(buffer):
+            if buffer.strip():
+                yield buffer.strip()
+            buffer = ""
+    if buffer.strip():
+        yield buffer.strip()
+
+
+@contextlib.contextmanager
+def transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
+    """BEGIN IMMEDIATE ... COMMIT, or ROLLBACK on any exception."""
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield conn
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    conn.execute("COMMIT")
+
+
+# --- articles -------------------------------------------------------------------------------
+
+ARTICLE_COLUMNS = (
+    "pmid", "pmid_version", "doi", "pmcid", "pii", "record_type", "title", "abstract", "journal",
+    "journal_iso", "issn_print", "issn_electronic", "volume", "issue", "pages", "pub_date",
+    "pub_date_text", "epub_date", "entrez_date", "revised_date", "language",
+    "publication_status", "coi_statement", "pubmed_xml", "pubmed_hash",
+)
+INSERT_ARTICLE = (
+    f"INSERT INTO article ({', '.join(ARTICLE_COLUMNS)}, first_seen_at, updated_at) "
+    f"VALUES ({', '.join('?' * len(ARTICLE_COLUMNS))}, ?, ?)"
+)
+UPDATE_ARTICLE = (
+    f"UPDATE article SET {', '.join(f'{c} = ?' for c in ARTICLE_COLUMNS)}, updated_at = ? "
+    "WHERE id = ?"
+)
+CHILD_TABLES = ("article_author", "article_affiliation", "article_publication_type",
+                "article_keyword", "article_mesh", "article_grant")
+
+
+def save_pubmed_record(conn: sqlite3.Connection, record: dict, now: str) -> tuple[int, str]:
+    """Insert or update one PubMed record. Returns (article id, "new" | "updated" | "unchanged").
+
+    A record whose raw XML is byte-identical to what is stored is left alone, so an overlapping
+    window costs a lookup, not a rewrite. `first_seen_at` is written once.
+    """
+    row = conn.execute("SELECT id, pubmed_hash FROM article WHERE pmid = ?",
+                       (record["pmid"],)).fetchone()
+    values = [record[c] for c in ARTICLE_COLUMNS]
+    if row is None:
+        article_id = conn.execute(INSERT_ARTICLE, (*values, now, now)).lastrowid
+        outcome = "new"
+    elif row["pubmed_hash"] == record["pubmed_hash"]:
+        return row["id"], "unchanged"
+    else:
+        article_id = row["id"]
+        conn.execute(UPDATE_ARTICLE, (*values, now, article_id))
+        for table in CHILD_TABLES:
+            conn.execute(f"DELETE FROM {table} WHERE article_id = ?", (article_id,))
+        outcome = "updated"
+    _save_children(conn, article_id, record)
+    return article_id, outcome
+
+
+def _save_children(conn: sqlite3.Connection, article_id: int, record: dict) -> None:
+    authors = record["authors"]
+    if authors:
+        conn.executemany(
+            "INSERT INTO article_author VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [(article_id, i, a["last_name"], a["fore_name"], a["initials"], a["suffix"],
+              a["collective_name"], a["orcid"], int(a["equal_contrib"]))
+             for i, a in enumerate(authors, 1)])
+        conn.executemany(
+            "INSERT INTO article_affiliation VALUES (?, ?, ?, ?)",
+            [(article_id, i, j, aff) for i, a in enumerate(authors, 1)
+             for j, aff in enumerate(a["affiliations"], 1)])
+    if record["publication_types"]:
+        conn.executemany("INSERT INTO article_publication_type VALUES (?, ?, ?, ?)",
+                         [(article_id, i, t["name"], t["ui"])
+                          for i, t in enumerate(record["publication_types"], 1)])
+    if record["keywords"]:
+        conn.executemany("INSERT INTO article_keyword VALUES (?, ?, ?, ?)",
+                         [(article_id, i, k["keyword"], int(k["major"]))
+                          for i, k in enumerate(record["keywords"], 1)])
+    if record["mesh"]:
+        conn.executemany("INSERT INTO article_mesh VALUES (?, ?, ?, ?, ?, ?)",
+                         [(article_id, i, m["descriptor"], m["ui"], int(m["major"]),
+                           json.dumps(m["qualifiers"]))
+                          for i, m in enumerate(record["mesh"], 1)])
+    if record["grants"]:
+        conn.executemany("INSERT INTO article_grant VALUES (?, ?, ?, ?, ?, ?)",
+                         [(article_id, i, g["grant_id"], g["acronym"], g["agency"], g["country"])
+                          for i, g in enumerate(record["grants"], 1)])
+
+
+def save_query_match(conn: sqlite3.Connection, article_id: int, query: str, now: str,
+                     run_id: int | None) -> None:
+    conn.execute("INSERT OR IGNORE INTO query_match VALUES (?, ?, ?, ?)",
+                 (article_id, query, now, run_id))
+
+
+def stored_pmids(conn: sqlite3.Connection, pmids: list[int]) -> set[int]:
+    """The subset of `pmids` already in the database."""
+    found: set[int] = set()
+    for i in range(0, len(pmids), 500):
+        chunk = pmids[i:i + 500]
+        found.update(r[0] for r in conn.execute(
+            f"SELECT pmid FROM article WHERE pmid IN ({','.join('?' * len(chunk))})", chunk))
+    return found
+
+
+# --- query state ----------------------------------------------------------------------------
+
+def load_query_state(conn: sqlite3.Connection, query: str) -> sqlite3.Row | None:
+    return conn.execute("SELECT * FROM query_state WHERE query = ?", (query,)).fetchone()
+
+
+def save_query_state(conn: sqlite3.Connection, query: str, source: str, **values) -> None:
+    conn.execute("INSERT OR IGNORE INTO query_state (query, source) VALUES (?, ?)", (query, source))
+    if values:
+        sets = ", ".join(f"{k} = ?" for k in values)
+        conn.execute(f"UPDATE query_state SET {sets} WHERE query = ?", (*values.values(), query))
+
+
+def save_missing(conn: sqlite3.Connection, query: str, pmids: set[int], found: set[int],
+                 now: str) -> None:
+    """Remember PMIDs esearch named but efetch did not return; forget those found since."""
+    if found:
+        conn.executemany("DELETE FROM missing_pmid WHERE pmid = ? AND query = ?",
+                         [(p, query) for p in found])
+    conn.executemany(
+        "INSERT INTO missing_pmid VALUES (?, ?, ?, ?, 1) ON CONFLICT (pmid, query) DO UPDATE "
+        "SET last_tried_at = excluded.last_tried_at, attempts = attempts + 1",
+        [(p, query, now, now) for p in sorted(pmids)])
+
+
+def load_missing(conn: sqlite3.Connection, query: str) -> list[int]:
+    return [r[0] for r in conn.execute(
+        "SELECT pmid FROM missing_pmid WHERE query = ? ORDER BY pmid", (query,))]
+
+
+# --- the run ledger -------------------------------------------------------------------------
+
+def start_run(conn: sqlite3.Connection, pid: int, command: str, now: str) -> int:
+    """Mark runs left 'running' by a dead process as crashed, then open a new run."""
+    with transaction(conn):
+        conn.execute("UPDATE runs SET status = 'crashed' WHERE status = 'running'")
+        conn.execute("UPDATE run_queries SET status = 'crashed' WHERE status = 'running'")
+        return conn.execute("INSERT INTO runs (started_at, pid, command) VALUES (?, ?, ?)",
+                            (now, pid, command)).lastrowid
+
+
+def finish_run(conn: sqlite3.Connection, run_id: int, status: str, now: str,
+               error: str | None = None) -> None:
+    conn.execute("UPDATE runs SET status = ?, finished_at = ?, error = ? WHERE id = ?",
+                 (status, now, error, run_id))
+
+
+def save_run_query(conn: sqlite3.Connection, run_id: int, query: str, **values) -> None:
+    """Create or update one query's ledger row; list values are stored as JSON."""
+    values = {k: json.dumps(v) if isinstance(v, (list, dict)) else v for k, v in values.items()}
+    exists = conn.execute("SELECT 1 FROM run_queries WHERE run_id = ? AND query = ?",
+                          (run_id, query)).fetchone()
+    if exists is None:
+        columns = ["run_id", "query", *values]
+        conn.execute(f"INSERT INTO run_queries ({', '.join(columns)}) "
+                     f"VALUES ({', '.join('?' * len(columns))})", (run_id, query, *values.values()))
+    elif values:
+        sets = ", ".join(f"{k} = ?" for k in values)
+        conn.execute(f"UPDATE run_queries SET {sets} WHERE run_id = ? AND query = ?",
+                     (*values.values(), run_id, query))

@@ -1,0 +1,154 @@
+"""The one polite HTTP client: timeouts, per-host rate limits, bounded retries, redaction."""
+
+from __future__ import annotations
+
+import email.utils
+import logging
+import random
+import re
+import threading
+import time
+from urllib.parse import quote, urlsplit
+
+import requests
+
+from harvester import __version__
+from harvester.errors import SourceError
+
+log = logging.getLogger(__name__)
+
+CONNECT_TIMEOUT = 10.0
+MAX_BACKOFF = 60.0
+# A Retry-After longer than this is not waited out: the run would look hung to cron.
+MAX_RETRY_AFTER = 300.0
+RETRY_STATUSES = {408, 429, 500, 502, 503, 504}
+SECRET_PARAM_RE = re.compile(r"((?:api_key|email|mailto)=)[^&\s'\"]+", re.IGNORECASE)
+
+
+class RetryableError(SourceError):
+    """A response that may be right next time (HTML page, truncated body, backend error in a 200)."""
+
+
+class RateLimiter:
+    """At most `rate` requests a second, across threads: each caller waits for its own slot."""
+
+    def __init__(self, rate: float):
+        self.interval = 1.0 / rate
+        self._next = 0.0
+        self._lock = threading.Lock()
+
+    def wait(self) -> None:
+        with self._lock:
+            now = time.monotonic()
+            slot = max(now, self._next)
+            self._next = slot + self.interval
+        if slot > now:
+            time.sleep(slot - now)
+
+
+class HttpClient:
+    """requests.Session with the project's policy. One per run; limits are per host."""
+
+    def __init__(self, *, contact: str | None, secrets: list[str] = (), timeout: float = 60.0,
+                 retries: int = 5, backoff: float = 1.0, rates: dict[str, float] | None = None):
+        self.session = requests.Session()
+        agent = f"harvester/{__version__} (literature harvester"
+        agent += f"; mailto:{contact})" if contact else ")"
+        self.session.headers["User-Agent"] = agent
+        self.timeout = (min(CONNECT_TIMEOUT, timeout), timeout)
+        self.retries = retries
+        self.backoff = backoff
+        self.secrets = [s for s in secrets if s]
+        self._limiters = {host: RateLimiter(rate) for host, rate in (rates or {}).items()}
+        self.requests_made = 0
+
+    def close(self) -> None:
+        self.session.close()
+
+    def redact(self, text: str) -> str:
+        text = SECRET_PARAM_RE.sub(r"\1***", text)
+        for secret in self.secrets:
+            for form in {secret, quote(secret, safe=""), quote(secret)}:
+                text = text.replace(form, "***")
+        return text
+
+    def call(self, method: str, url: str, handle, *, params=None, data=None, stream=False,
+             what: str | None = None):
+        """Send a request and pass the response to `handle`, retrying both together.
+
+        `handle(response)` turns a response into a result; it raises RetryableError when the body
+        is not what was asked for (so a truncated stream is fetched again). HTTP 408/429/5xx and
+        connection errors are retried with exponential backoff and jitter, honouring Retry-After.
+        """
+        what = what or f"{method} {_without_query(url)}"
+        limiter = self._limiters.get(urlsplit(url).netloc)
+        attempt = 0
+        while True:
+            attempt += 1
+            if limiter:
+                limiter.wait()
+            delay = None
+            try:
+                self.requests_made += 1
+                with self.session.request(method, url, params=params, data=data, stream=stream,
+                                          timeout=self.timeout) as response:
+                    if response.status_code in RETRY_STATUSES:
+                        problem = f"HTTP {response.status_code}"
+                        delay = _retry_after(response.headers.get("Retry-After"))
+                    elif response.status_code >= 400:
+                        raise SourceError(self.redact(
+                            f"{what}: HTTP {response.status_code} {_snippet(response)}".rstrip()))
+                    else:
+                        return handle(response)
+            except RetryableError as e:
+                problem = str(e)
+            except requests.exceptions.Timeout:
+                problem = "timed out"
+            except (requests.exceptions.ConnectionError, requests.exceptions.ChunkedEncodingError,
+                    requests.exceptions.ContentDecodingError) as e:
+                problem = f"connection failed ({type(e).__name__})"
+            except requests.exceptions.RequestException as e:
+                raise SourceError(self.redact(f"{what}: {e}")) from None
+            problem = self.redact(problem)
+            if attempt > self.retries:
+                raise SourceError(f"{what}: {problem} (gave up after {attempt} attempts)")
+            if delay is not None and delay > MAX_RETRY_AFTER:
+                raise SourceError(f"{what}: {problem}; server asks to wait {delay:.0f} s")
+            wait = self._backoff(attempt) if delay is None else delay
+            log.warning("%s: %s; retry %d/%d in %.1f s", what, problem, attempt, self.retries, wait)
+            time.sleep(wait)
+
+    def _backoff(self, attempt: int) -> float:
+        ceiling = min(MAX_BACKOFF, self.backoff * 2 ** (attempt - 1))
+        return random.uniform(ceiling / 2, ceiling)
+
+
+def _retry_after(value: str | None) -> float | None:
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, when.timestamp() - time.time())
+
+
+def _without_query(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}{parts.path}"
+
+
+def _snippet(response: requests.Response) -> str:
+    try:
+        text = response.text[:200]
+    except Exception:  # an undecodable error body is not worth a second error
+        return ""
+    return " ".join(text.split())[:120]
+
+
+def host_of(url: str) -> str:
+    return urlsplit(url).netloc

@@ -1,0 +1,142 @@
+"""Load and validate saved queries (queries/*.toml) into frozen dataclasses."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+
+from croniter import croniter
+
+from harvester.errors import ConfigError
+
+SOURCES = ("pubmed",)
+SCHEDULES = {"hourly": dt.timedelta(hours=1), "daily": dt.timedelta(days=1),
+             "weekly": dt.timedelta(weeks=1)}
+KEYS = ("name", "source", "term", "start", "schedule", "enabled", "description")
+DEFAULT_LOOKBACK = dt.timedelta(days=30)
+NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+
+
+@dataclass(frozen=True)
+class Query:
+    name: str
+    source: str
+    term: str
+    path: Path
+    start: dt.date | None = None
+    schedule: str = "daily"
+    enabled: bool = True
+    description: str = ""
+
+    def first_date(self, today: dt.date) -> dt.date:
+        return self.start or today - DEFAULT_LOOKBACK
+
+    def is_due(self, last_success: dt.datetime | None, now: dt.datetime) -> bool:
+        """Due when it never succeeded, or its schedule has fired since the last success."""
+        if last_success is None:
+            return True
+        interval = SCHEDULES.get(self.schedule)
+        if interval is not None:
+            # A little slack so that a daily cron job at the same minute is never one second early.
+            return now - last_success >= interval - dt.timedelta(minutes=5)
+        return croniter(self.schedule, last_success).get_next(dt.datetime) <= now
+
+
+@dataclass(frozen=True)
+class QueryProblem:
+    path: Path
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.path}: {self.message}"
+
+
+def load_queries(folder: Path) -> tuple[list[Query], list[QueryProblem]]:
+    """Every *.toml in `folder`, sorted by file name: the valid queries and one problem per bad file."""
+    if not folder.is_dir():
+        raise ConfigError(
+            f"{folder}: saved-query folder not found; create it or point HARVEST_QUERIES (--queries) at it"
+        )
+    queries: list[Query] = []
+    problems: list[QueryProblem] = []
+    by_name: dict[str, Path] = {}
+    for path in sorted(folder.glob("*.toml")):
+        try:
+            query = load_query(path)
+        except ConfigError as e:
+            problems.append(QueryProblem(path, str(e)))
+            continue
+        if query.name in by_name:
+            problems.append(QueryProblem(
+                path, f"name {query.name!r} is already used by {by_name[query.name]}; "
+                      "give one of them another name"))
+            continue
+        by_name[query.name] = path
+        queries.append(query)
+    return queries, problems
+
+
+def load_query(path: Path) -> Query:
+    """Parse one saved-query file; ConfigError names the key and the fix (not the path)."""
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except UnicodeDecodeError:
+        raise ConfigError("not UTF-8 text; save the file as UTF-8") from None
+    except tomllib.TOMLDecodeError as e:
+        raise ConfigError(f"invalid TOML: {e}; fix the syntax") from None
+    unknown = [k for k in data if k not in KEYS]
+    if unknown:
+        raise ConfigError(f"unknown key {unknown[0]!r}; allowed keys: {', '.join(KEYS)}")
+
+    name = data.get("name", path.stem)
+    if not isinstance(name, str) or not NAME_RE.match(name):
+        raise ConfigError(
+            f"name {name!r} is not a valid query name; use letters, digits, '-', '_' or '.'")
+    source = data.get("source", "pubmed")
+    if source not in SOURCES:
+        raise ConfigError(f"source {source!r} is not supported; use one of: {', '.join(SOURCES)}")
+    term = data.get("term")
+    if term is None:
+        raise ConfigError("missing key 'term'; add the PubMed search term, e.g. term = 'ERBB2[tiab]'")
+    if not isinstance(term, str) or not term.strip():
+        raise ConfigError("key 'term' is empty; give a PubMed search term")
+    start = _start(data.get("start"))
+    schedule = _schedule(data.get("schedule", "daily"))
+    enabled = data.get("enabled", True)
+    if not isinstance(enabled, bool):
+        raise ConfigError(f"enabled = {enabled!r} is not true or false")
+    description = data.get("description", "")
+    if not isinstance(description, str):
+        raise ConfigError("key 'description' must be a string")
+    return Query(name=name, source=source, term=term.strip(), path=path, start=start,
+                 schedule=schedule, enabled=enabled, description=description)
+
+
+def _start(value: object) -> dt.date | None:
+    if value is None:
+        return None
+    if isinstance(value, dt.datetime):
+        raise ConfigError(f"start = {value} has a time; give a date like 2025-01-01")
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, str):
+        try:
+            return dt.date.fromisoformat(value)
+        except ValueError:
+            pass
+    raise ConfigError(f"start = {value!r} is not a date; write it as 2025-01-01 (no quotes)")
+
+
+def _schedule(value: object) -> str:
+    if isinstance(value, str):
+        value = value.strip()
+        if value in SCHEDULES:
+            return value
+        if len(value.split()) == 5 and croniter.is_valid(value):
+            return value
+    raise ConfigError(
+        f"schedule = {value!r} is not valid; use hourly, daily, weekly or a 5-field cron "
+        "expression like '0 6 * * 1-5'")

@@ -1,0 +1,441 @@
+"""PubMed efetch XML -> records. Pure: no network, no database, no clock.
+
+The parser streams: `parse_efetch` takes the response body in chunks and yields one record per
+<PubmedArticle> or <PubmedBookArticle> as soon as its bytes are complete, so memory does not grow
+with the size of a response. The DTD named in DOCTYPE is never read, so a DTD newer
+than anything we know of does not stop a harvest.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import zlib
+from dataclasses import dataclass
+from typing import Iterable, Iterator
+from xml.etree import ElementTree as ET
+
+ARTICLE_TAGS = ("PubmedArticle", "PubmedBookArticle")
+MONTHS = {m: f"{i:02d}" for i, m in enumerate(
+    ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"], 1)}
+PARAGRAPH_BREAK = re.compile(r"\n[ \t\r\f\v]*\n\s*")
+# "\n<b>Competing interests</b>\n. The authors": a line break before punctuation is markup
+# layout, not a space in the sentence.
+BREAK_BEFORE_PUNCT = re.compile(r"[ \t]*\n\s*(?=[.,;:])")
+YEAR = re.compile(r"\b(\d{4})\b")
+ORCID = re.compile(r"(\d{4}-?\d{4}-?\d{4}-?\d{3}[\dXx])")
+
+
+class EfetchError(ValueError):
+    """The body is not a PubmedArticleSet: an <ERROR>, another document, or broken XML."""
+
+
+@dataclass(frozen=True)
+class Deleted:
+    """A <DeleteCitation>: PubMed withdrew these PMIDs."""
+
+    pmids: tuple[int, ...]
+
+
+def parse_efetch(chunks: Iterable[bytes]) -> Iterator[dict | Deleted]:
+    """Yield a record dict for each article in an efetch response, and Deleted markers.
+
+    The byte stream is cut into records by their tags (PubMed never nests them) and each record
+    is parsed on its own by the C parser: the raw bytes are kept exactly as NCBI sent them, and
+    no per-element Python callback runs. Entities declared in a DOCTYPE are never expanded: a
+    record that uses one fails to parse.
+    """
+    chunks = iter(chunks)
+    buffer = b""
+    root = None
+    for chunk in chunks:
+        buffer += chunk
+        if root is None:
+            root = _root_tag(buffer)
+            if root is None:
+                continue
+            if root != "PubmedArticleSet":
+                raise EfetchError(_describe(buffer + b"".join(chunks)))
+            buffer = buffer[buffer.index(b"<PubmedArticleSet"):]
+        consumed = 0
+        for match in RECORD.finditer(buffer):
+            yield _item(match.group(0))
+            consumed = match.end()
+        buffer = buffer[consumed:]
+    if root is None:
+        if buffer.strip():
+            raise EfetchError(_describe(buffer))
+        raise EfetchError("empty body")
+    rest = buffer.strip()
+    if RECORD_START.search(rest) or not (rest.endswith(b"</PubmedArticleSet>")
+                                        or SELF_CLOSED_SET.match(rest)):
+        raise EfetchError("truncated XML: the body ends before </PubmedArticleSet>")
+
+
+RECORD = re.compile(rb"<(PubmedArticle|PubmedBookArticle|DeleteCitation)>.*?</\1>", re.S)
+RECORD_START = re.compile(rb"<(?:PubmedArticle|PubmedBookArticle|DeleteCitation)>")
+SELF_CLOSED_SET = re.compile(rb"<PubmedArticleSet\s*/>$")
+# The first element after the prolog (<?xml ...?>, <!DOCTYPE ...>, comments).
+ROOT_TAG = re.compile(rb"<([A-Za-z_][\w.:-]*)")
+
+
+def _root_tag(head: bytes) -> str | None:
+    match = ROOT_TAG.search(head)
+    if match is None or match.end() == len(head):
+        return None  # not enough bytes yet to know
+    return match.group(1).decode("ascii", "replace")
+
+
+def _item(raw: bytes) -> dict | Deleted:
+    try:
+        elem = ET.fromstring(raw)
+    except ET.ParseError as e:
+        raise EfetchError(f"malformed XML in a record ({e})") from None
+    if elem.tag == "DeleteCitation":
+        return Deleted(tuple(int(p.text) for p in elem.iter("PMID") if p.text))
+    return article_to_record(elem, raw)
+
+
+def _describe(body: bytes) -> str:
+    """What an unexpected document says, e.g. <eFetchResult><ERROR>...</ERROR>."""
+    head = body.lstrip()[:200].lower()
+    if head.startswith(b"<!doctype html") or head.startswith(b"<html") or b"<html" in head:
+        return "an HTML page instead of PubMed XML"
+    try:
+        root = ET.fromstring(body)
+    except ET.ParseError as e:
+        return f"malformed XML ({e})"
+    error = root if root.tag == "ERROR" else root.find(".//ERROR")
+    message = " ".join("".join((error if error is not None else root).itertext()).split())
+    return f"<{root.tag}> instead of <PubmedArticleSet>: {message[:200]}".rstrip(": ")
+
+
+# --- one record ------------------------------------------------------------------------------
+
+def article_to_record(elem: ET.Element, raw: bytes) -> dict:
+    """One <PubmedArticle> or <PubmedBookArticle> element (and its raw bytes) -> a flat record
+    with child lists."""
+    if elem.tag == "PubmedBookArticle":
+        record = _book_fields(elem)
+    else:
+        record = _article_fields(elem)
+    record["pubmed_xml"] = zlib.compress(raw, 6)
+    record["pubmed_hash"] = hashlib.blake2b(raw, digest_size=16).hexdigest()
+    return record
+
+
+def _article_fields(elem: ET.Element) -> dict:
+    citation = elem.find("MedlineCitation")
+    article = citation.find("Article")
+    data = elem.find("PubmedData")
+    journal = article.find("Journal")
+    issue = journal.find("JournalIssue") if journal is not None else None
+    ids = _article_ids(data)
+    pmid = citation.find("PMID")
+    return {
+        "pmid": int(pmid.text),
+        "pmid_version": _int(pmid.get("Version")),
+        "record_type": "article",
+        "doi": parse_doi(article, ids),
+        "pmcid": parse_pmcid(ids),
+        "pii": _first_eloc(article, "pii") or ids.get("pii"),
+        "title": parse_title(article),
+        "abstract": parse_abstract(article),
+        "journal": _text(journal, "Title"),
+        "journal_iso": _text(journal, "ISOAbbreviation"),
+        "issn_print": _issn(journal, "Print"),
+        "issn_electronic": _issn(journal, "Electronic"),
+        "volume": _text(issue, "Volume"),
+        "issue": _text(issue, "Issue"),
+        "pages": parse_pages(article),
+        **parse_pub_date(issue.find("PubDate") if issue is not None else None),
+        "epub_date": _date(article.find("ArticleDate[@DateType='Electronic']")),
+        "entrez_date": _date(data.find("History/PubMedPubDate[@PubStatus='entrez']")
+                             if data is not None else None),
+        "revised_date": _date(citation.find("DateRevised")),
+        "language": _languages(article),
+        "publication_status": _text(data, "PublicationStatus"),
+        "publication_types": parse_publication_types(article.find("PublicationTypeList")),
+        "authors": parse_authors(article.find("AuthorList")),
+        "keywords": parse_keywords(citation),
+        "mesh": parse_mesh(citation.find("MeshHeadingList")),
+        "grants": parse_grants(article.find("GrantList")),
+        "coi_statement": parse_coi(citation),
+    }
+
+
+def _book_fields(elem: ET.Element) -> dict:
+    doc = elem.find("BookDocument")
+    book = doc.find("Book")
+    data = elem.find("PubmedBookData")
+    ids = _article_ids(doc) | _article_ids(data)
+    pmid = doc.find("PMID")
+    author_lists = doc.findall("AuthorList")
+    authors = next((a for a in author_lists if a.get("Type", "authors") == "authors"), None)
+    title = parse_title(doc) or (_flat(book.find("BookTitle")) if book is not None else None)
+    return {
+        "pmid": int(pmid.text),
+        "pmid_version": _int(pmid.get("Version")),
+        "record_type": "book",
+        "doi": parse_doi(doc, ids),
+        "pmcid": parse_pmcid(ids),
+        "pii": ids.get("pii"),
+        "title": title,
+        "abstract": parse_abstract(doc),
+        "journal": _flat(book.find("BookTitle")) if book is not None else None,
+        "journal_iso": None,
+        "issn_print": None,
+        "issn_electronic": None,
+        "volume": _text(book, "Volume"),
+        "issue": None,
+        "pages": parse_pages(doc),
+        **parse_pub_date(book.find("PubDate") if book is not None else None),
+        "epub_date": None,
+        "entrez_date": _date(data.find("History/PubMedPubDate[@PubStatus='entrez']")
+                             if data is not None else None),
+        "revised_date": _date(doc.find("DateRevised")),
+        "language": _languages(doc),
+        "publication_status": _text(data, "PublicationStatus"),
+        "publication_types": parse_publication_types(doc),
+        "authors": parse_authors(authors),
+        "keywords": parse_keywords(doc),
+        "mesh": [],
+        "grants": parse_grants(doc.find("GrantList")),
+        "coi_statement": None,
+    }
+
+
+# --- fields: one function each ---------------------------------------------------------------
+
+def parse_title(article: ET.Element) -> str | None:
+    """ArticleTitle with inline markup flattened; VernacularTitle when there is no English one."""
+    return _flat(article.find("ArticleTitle")) or _flat(article.find("VernacularTitle"))
+
+
+def parse_abstract(article: ET.Element) -> str | None:
+    """AbstractText sections, each "LABEL: text" when labelled, one per line."""
+    sections = []
+    for part in article.iterfind("Abstract/AbstractText"):
+        text = flatten_paragraphs(part)
+        label = part.get("Label")
+        if label and text:
+            text = f"{label}: {text}"
+        elif label:
+            text = f"{label}:"
+        if text:
+            sections.append(text)
+    return "\n".join(sections) or None
+
+
+def parse_doi(article: ET.Element, ids: dict[str, str]) -> str | None:
+    """The article's own DOI: the first valid ELocationID, else its ArticleIdList entry.
+
+    Never `.//ArticleId`: ReferenceList holds the DOIs of cited works.
+    """
+    return normalize_doi(_first_eloc(article, "doi") or ids.get("doi"))
+
+
+def normalize_doi(value: str | None) -> str | None:
+    """Lower case, no resolver or `doi:` prefix, no surrounding whitespace."""
+    if not value:
+        return None
+    doi = value.strip()
+    doi = re.sub(r"^(?:https?://(?:dx\.)?doi\.org/|doi:\s*)", "", doi, flags=re.IGNORECASE)
+    return doi.strip().lower() or None
+
+
+def parse_pmcid(ids: dict[str, str]) -> str | None:
+    value = ids.get("pmc")
+    if not value:
+        return None
+    value = value.strip().upper()
+    return value if value.startswith("PMC") else f"PMC{value}"
+
+
+def parse_pages(article: ET.Element) -> str | None:
+    pagination = article.find("Pagination")
+    if pagination is None:
+        return None
+    pages = _text(pagination, "MedlinePgn")
+    if pages:
+        return pages
+    start, end = _text(pagination, "StartPage"), _text(pagination, "EndPage")
+    if start and end:
+        return f"{start}-{end}"
+    return start
+
+
+def parse_pub_date(pub_date: ET.Element | None) -> dict:
+    """{"pub_date": ISO partial ("2024", "2024-03", "2024-03-05"), "pub_date_text": original text
+    when it is not a plain date (MedlineDate "1979 Jan-Feb", Season "2025 Spring")}."""
+    if pub_date is None:
+        return {"pub_date": None, "pub_date_text": None}
+    medline = _text(pub_date, "MedlineDate")
+    if medline:
+        year = YEAR.search(medline)
+        return {"pub_date": year.group(1) if year else None, "pub_date_text": medline}
+    year = _text(pub_date, "Year")
+    season = _text(pub_date, "Season")
+    iso = _iso(year, _text(pub_date, "Month"), _text(pub_date, "Day"))
+    return {"pub_date": iso, "pub_date_text": f"{year} {season}" if season else None}
+
+
+def parse_publication_types(parent: ET.Element | None) -> list[dict]:
+    if parent is None:
+        return []
+    return [{"name": _flat(t), "ui": t.get("UI")} for t in parent.iterfind("PublicationType")]
+
+
+def parse_authors(author_list: ET.Element | None) -> list[dict]:
+    """Authors in order; entries PubMed marks invalid (ValidYN="N") are left out."""
+    if author_list is None:
+        return []
+    authors = []
+    for author in author_list.iterfind("Author"):
+        if author.get("ValidYN") == "N":
+            continue
+        orcid = None
+        for ident in author.iterfind("Identifier"):
+            if (ident.get("Source") or "").upper() == "ORCID" and ident.text:
+                match = ORCID.search(ident.text)
+                orcid = _dashed_orcid(match.group(1)) if match else ident.text.strip()
+                break
+        authors.append({
+            "last_name": _text(author, "LastName"),
+            "fore_name": _text(author, "ForeName"),
+            "initials": _text(author, "Initials"),
+            "suffix": _text(author, "Suffix"),
+            "collective_name": _flat(author.find("CollectiveName")),
+            "orcid": orcid,
+            "equal_contrib": author.get("EqualContrib") == "Y",
+            "affiliations": [a for a in (_flat(x) for x in
+                                         author.iterfind("AffiliationInfo/Affiliation")) if a],
+        })
+    return authors
+
+
+def parse_keywords(parent: ET.Element) -> list[dict]:
+    return [{"keyword": text, "major": k.get("MajorTopicYN") == "Y"}
+            for k in parent.iterfind("KeywordList/Keyword") if (text := _flat(k))]
+
+
+def parse_mesh(mesh_list: ET.Element | None) -> list[dict]:
+    if mesh_list is None:
+        return []
+    headings = []
+    for heading in mesh_list.iterfind("MeshHeading"):
+        descriptor = heading.find("DescriptorName")
+        if descriptor is None:
+            continue
+        headings.append({
+            "descriptor": _flat(descriptor),
+            "ui": descriptor.get("UI"),
+            "major": descriptor.get("MajorTopicYN") == "Y",
+            "qualifiers": [{"name": _flat(q), "ui": q.get("UI"), "major": q.get("MajorTopicYN") == "Y"}
+                           for q in heading.iterfind("QualifierName")],
+        })
+    return headings
+
+
+def parse_grants(grant_list: ET.Element | None) -> list[dict]:
+    if grant_list is None:
+        return []
+    return [{"grant_id": _text(g, "GrantID"), "acronym": _text(g, "Acronym"),
+             "agency": _text(g, "Agency"), "country": _text(g, "Country")}
+            for g in grant_list.iterfind("Grant")]
+
+
+def parse_coi(citation: ET.Element) -> str | None:
+    """Every <CoiStatement>, markup flattened, entities decoded, paragraphs kept as lines."""
+    parts = [flatten_paragraphs(c) for c in citation.iterfind("CoiStatement")]
+    return "\n".join(p for p in parts if p) or None
+
+
+# --- text and small helpers ------------------------------------------------------------------
+
+def flatten_paragraphs(elem: ET.Element | None) -> str:
+    """All text of a mixed-content element; blank lines separate paragraphs (kept as one
+    newline), any other run of whitespace becomes one space."""
+    if elem is None:
+        return ""
+    text = BREAK_BEFORE_PUNCT.sub("", "".join(elem.itertext()))
+    paragraphs = (" ".join(p.split()) for p in PARAGRAPH_BREAK.split(text))
+    return "\n".join(p for p in paragraphs if p)
+
+
+def _flat(elem: ET.Element | None) -> str | None:
+    if elem is None:
+        return None
+    return " ".join("".join(elem.itertext()).split()) or None
+
+
+def _text(parent: ET.Element | None, path: str) -> str | None:
+    if parent is None:
+        return None
+    found = parent.find(path)
+    if found is None or found.text is None:
+        return None
+    return found.text.strip() or None
+
+
+def _int(value: str | None) -> int | None:
+    try:
+        return int(value) if value else None
+    except ValueError:
+        return None
+
+
+def _article_ids(parent: ET.Element | None) -> dict[str, str]:
+    """The record's own ArticleIdList (direct child only), first value per IdType."""
+    ids: dict[str, str] = {}
+    if parent is None:
+        return ids
+    for article_id in parent.iterfind("ArticleIdList/ArticleId"):
+        kind = article_id.get("IdType", "")
+        if article_id.text and kind not in ids:
+            ids[kind] = article_id.text.strip()
+    return ids
+
+
+def _first_eloc(article: ET.Element, kind: str) -> str | None:
+    for eloc in article.iterfind("ELocationID"):
+        if eloc.get("EIdType") == kind and eloc.get("ValidYN") != "N" and eloc.text:
+            return eloc.text.strip()
+    return None
+
+
+def _issn(journal: ET.Element | None, kind: str) -> str | None:
+    if journal is None:
+        return None
+    for issn in journal.iterfind("ISSN"):
+        if issn.get("IssnType") == kind and issn.text:
+            return issn.text.strip()
+    return None
+
+
+def _languages(parent: ET.Element) -> str | None:
+    return ",".join(l.text.strip() for l in parent.iterfind("Language") if l.text) or None
+
+
+def _date(elem: ET.Element | None) -> str | None:
+    if elem is None:
+        return None
+    return _iso(_text(elem, "Year"), _text(elem, "Month"), _text(elem, "Day"))
+
+
+def _iso(year: str | None, month: str | None, day: str | None) -> str | None:
+    if not year or not year.isdigit():
+        return None
+    if not month:
+        return year
+    month = MONTHS.get(month[:3].lower()) or (f"{int(month):02d}" if month.isdigit() else None)
+    if month is None:
+        return year
+    if day and day.isdigit():
+        return f"{year}-{month}-{int(day):02d}"
+    return f"{year}-{month}"
+
+
+def _dashed_orcid(value: str) -> str:
+    digits = value.replace("-", "").upper()
+    return "-".join(digits[i:i + 4] for i in range(0, 16, 4))
