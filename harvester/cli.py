@@ -320,7 +320,7 @@ def _print_table(rows: list[tuple[str, ...]]) -> None:
 def main() -> None:
     """Entry point: one line per error, no traceback unless -v."""
     try:
-        code = cli.main(standalone_mode=False)
+        code = cli.main(prog_name="harvest", standalone_mode=False)
     except click.exceptions.Abort:
         click.echo("Aborted.", err=True)
         sys.exit(130)

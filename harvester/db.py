@@ -258,12 +258,12 @@ def connect(path: Path, *, create: bool = True) -> sqlite3.Connection:
         conn.row_factory = sqlite3.Row
         conn.execute("PRAGMA foreign_keys = ON")
         conn.execute("PRAGMA busy_timeout = 30000")
+        _check_version(conn, path)  # before anything writes to a file we may not understand
         if create:
+            # WAL: analysts read while a run writes, and never see half a window.
             conn.execute("PRAGMA journal_mode = WAL")
             conn.execute("PRAGMA synchronous = NORMAL")
             ensure_schema(conn, path)
-        else:
-            _check_version(conn, path)
     except sqlite3.DatabaseError as e:
         raise DatabaseError(f"{path}: {_sqlite_problem(e)}") from None
     return conn

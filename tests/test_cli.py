@@ -1,0 +1,233 @@
+"""The command line: bad input gets one clear line and exit 2, the lock, the ledger, --help."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import shutil
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from harvester import db
+from tests.conftest import EMAIL, rows, write_query
+
+DB = "data/harvest.db"
+
+
+def test_missing_email_refuses_to_run(workdir, harvest):
+    write_query(workdir / "queries", "her2")
+    result = harvest("run")
+    assert result.exit_code == 2
+    assert result.err == ("Error: HARVEST_EMAIL is not set: NCBI asks every client for a contact "
+                          "address; export HARVEST_EMAIL=you@example.org (or set email in "
+                          "harvest.toml)\n")
+    assert not Path(DB).exists()
+
+
+def test_malformed_email_is_refused_without_echoing_it(workdir, harvest, monkeypatch):
+    monkeypatch.setenv("HARVEST_EMAIL", "editor-at-newsletter")
+    result = harvest("run")
+    assert result.exit_code == 2
+    assert result.err == ("Error: HARVEST_EMAIL is not an email address; set it to a real contact "
+                          "like editor@newsletter.org\n")
+
+
+def test_malformed_base_url(workdir, harvest, monkeypatch):
+    monkeypatch.setenv("HARVEST_EMAIL", EMAIL)
+    monkeypatch.setenv("HARVEST_EUTILS_URL", "ftp://mirror.example.org/eutils")
+    result = harvest("run")
+    assert result.exit_code == 2
+    assert result.err == ("Error: HARVEST_EUTILS_URL='ftp://mirror.example.org/eutils' is not an "
+                          "http(s) URL; give e.g. https://eutils.ncbi.nlm.nih.gov/entrez/eutils\n")
+
+
+def test_harvest_toml_is_read_and_the_environment_wins(workdir, fake, harvest, monkeypatch):
+    write_query(workdir / "queries", "her2", start="2025-01-01")
+    fake.add_synthetic(41000001, dt.date(2025, 3, 1))
+    (workdir / "harvest.toml").write_text('db = "elsewhere/h.db"\nemail = "toml@newsletter.org"\n')
+
+    result = harvest("run")
+
+    assert result.exit_code == 0, result.err
+    assert Path("elsewhere/h.db").exists() and not Path(DB).exists()
+    assert fake.calls("esearch")[0]["email"] == EMAIL  # HARVEST_EMAIL beats the file
+    assert harvest("run", "--all", "--db", "other.db").exit_code == 0
+    assert rows("other.db", "SELECT pmid FROM articles") == [{"pmid": 41000001}]
+
+
+def test_unknown_key_in_harvest_toml(workdir, harvest):
+    (workdir / "harvest.toml").write_text('emial = "x@y.org"\n')
+    result = harvest("queries", "list")
+    assert result.exit_code == 2
+    assert result.err == ("Error: harvest.toml: unknown key 'emial'; allowed keys: db, queries, "
+                          "email, ncbi_api_key, eutils_url, eutils_rate, timeout, retries, "
+                          "backoff\n")
+
+
+def test_an_invalid_query_file_is_skipped_and_the_others_run(workdir, fake, harvest):
+    write_query(workdir / "queries", "good", start="2025-01-01")
+    (workdir / "queries" / "broken.toml").write_text('term = "x"\nschedule = "fortnightly"\n')
+    fake.add_synthetic(41000001, dt.date(2025, 3, 1))
+
+    result = harvest("run")
+
+    assert result.exit_code == 2
+    assert result.out == "good: ok, 1 found, 1 new, 0 updated\n"
+    assert ("Error: queries/broken.toml: schedule = 'fortnightly' is not valid; use hourly, "
+            "daily, weekly or a 5-field cron expression like '0 6 * * 1-5'\n") in result.err
+    assert rows(DB, "SELECT queries FROM articles") == [{"queries": '["good"]'}]
+
+
+def test_unknown_query_name(workdir, fake, harvest):
+    write_query(workdir / "queries", "her2")
+    result = harvest("run", "--query", "her3")
+    assert result.exit_code == 2
+    assert result.err == ("Error: no valid saved query named 'her3' (known: her2); see `harvest "
+                          "queries list`\n")
+
+
+@pytest.mark.parametrize("setup, message", [
+    (lambda p: p.mkdir(parents=True),
+     "data/harvest.db: is a directory, not a database file; point HARVEST_DB (--db) at a file "
+     "such as data/harvest.db"),
+    (lambda p: (p.parent.mkdir(), p.write_text("pmid,title\n1,x\n")),
+     "data/harvest.db: is not an SQLite database; move it away or point HARVEST_DB (--db) at "
+     "another file"),
+    (lambda p: (p.parent.mkdir(), _sqlite_with_version(p, db.SCHEMA_VERSION + 1)),
+     f"data/harvest.db: written by a newer harvester (schema {db.SCHEMA_VERSION + 1}, this one "
+     f"knows {db.SCHEMA_VERSION}); upgrade harvester (pip install -U .)"),
+], ids=["directory", "not sqlite", "newer schema"])
+def test_a_bad_database_path(workdir, fake, harvest, setup, message):
+    write_query(workdir / "queries", "her2")
+    path = Path(DB)
+    setup(path)
+    before = path.read_bytes() if path.is_file() else None
+
+    result = harvest("run")
+
+    assert result.exit_code == 2
+    assert result.err == f"Error: {message}\n"
+    assert fake.requests == []
+    if before is not None:
+        assert path.read_bytes() == before
+
+
+def _sqlite_with_version(path: Path, version: int) -> None:
+    conn = sqlite3.connect(path)
+    conn.execute(f"PRAGMA user_version = {version}")
+    conn.close()
+
+
+def test_an_empty_sqlite_file_is_upgraded_in_place(workdir, fake, harvest):
+    write_query(workdir / "queries", "her2", start="2025-01-01")
+    Path("data").mkdir()
+    conn = sqlite3.connect(DB)
+    conn.execute("CREATE TABLE notes (text TEXT)")
+    conn.execute("INSERT INTO notes VALUES ('an analyst was here')")
+    conn.commit()
+    conn.close()
+    fake.add_synthetic(41000001, dt.date(2025, 3, 1))
+
+    assert harvest("run").exit_code == 0
+
+    assert rows(DB, "SELECT * FROM notes") == [{"text": "an analyst was here"}]
+    assert rows(DB, "PRAGMA user_version") == [{"user_version": db.SCHEMA_VERSION}]
+    assert rows(DB, "PRAGMA integrity_check") == [{"integrity_check": "ok"}]
+
+
+def test_a_second_run_on_the_same_database_exits_75(workdir, fake, harvest):
+    from harvester.lock import RunLock
+    write_query(workdir / "queries", "her2")
+    with RunLock(Path(DB)) as lock:
+        lock.acquire("2026-01-01T00:00:00Z")
+        result = harvest("run")
+    assert result.exit_code == 75
+    assert result.err == (f"Error: another harvest run is using data/harvest.db (pid {os.getpid()}, "
+                          "started 2026-01-01T00:00:00Z); wait for it to finish\n")
+    assert fake.requests == []
+
+
+def test_a_run_left_running_is_marked_crashed(workdir, fake, harvest):
+    write_query(workdir / "queries", "her2", start="2025-01-01")
+    conn = db.connect(Path(DB))
+    db.start_run(conn, 99999, "harvest run", "2026-01-01T00:00:00Z")
+    conn.close()
+
+    assert harvest("run").exit_code == 0
+
+    assert rows(DB, "SELECT id, status FROM runs ORDER BY id") == [
+        {"id": 1, "status": "crashed"}, {"id": 2, "status": "ok"}]
+
+
+def test_queries_list_and_status(workdir, fake, harvest):
+    write_query(workdir / "queries", "her2", start="2025-01-01", schedule="0 6 * * 1-5")
+    write_query(workdir / "queries", "off", enabled=False)
+    fake.add_synthetic(41000001, dt.date(2025, 3, 1))
+    assert harvest("run").exit_code == 0
+
+    listing = harvest("queries", "list")
+    assert listing.exit_code == 0
+    lines = listing.out.splitlines()
+    assert lines[0].split() == ["NAME", "SOURCE", "SCHEDULE", "ENABLED", "LAST", "SUCCESS", "LAST",
+                                "STATUS", "THROUGH"]
+    assert lines[1].split()[:7] == ["her2", "pubmed", "0", "6", "*", "*", "1-5"]
+    assert lines[1].split()[7:8] == ["yes"] and lines[1].split()[-2:] == [
+        "ok", dt.datetime.now(dt.timezone.utc).date().isoformat()]
+    assert lines[2].split() == ["off", "pubmed", "daily", "no", "never", "-", "-"]
+
+    status = harvest("status", "--json")
+    assert status.exit_code == 0
+    import json
+    report = json.loads(status.out)
+    assert report["articles"] == 1
+    assert [(r["status"], r["new"]) for r in report["runs"]] == [("ok", 1)]
+    assert [(q["query"], q["articles"], q["last_status"]) for q in report["queries"]] == [
+        ("her2", 1, "ok")]
+    text = harvest("status")
+    assert text.exit_code == 0 and text.out.startswith("1 articles in data/harvest.db\n")
+
+
+def test_status_without_a_database(workdir, harvest):
+    result = harvest("status")
+    assert result.exit_code == 2
+    assert result.err == "Error: data/harvest.db: no database yet; run `harvest run` first\n"
+
+
+@pytest.mark.parametrize("command", [[], ["run"], ["queries"], ["queries", "list"],
+                                     ["queries", "check"], ["status"]])
+def test_every_command_has_help_with_examples(harvest, command):
+    result = harvest(*command, "--help")
+    assert result.exit_code == 0
+    assert result.out.startswith("Usage: harvest")
+    if command and command != ["queries"]:
+        assert "    harvest " in result.out  # an example line
+
+
+def test_installed_command_against_loopback(workdir, fake, httpserver):
+    """The console script as a user runs it: a subprocess, env vars, the loopback server."""
+    executable = shutil.which("harvest", path=str(Path(sys.executable).parent)) or shutil.which(
+        "harvest")
+    assert executable, "pip install -e '.[test]' installs the harvest command"
+    write_query(workdir / "queries", "her2", start="2025-01-01")
+    fake.add_file(Path(__file__).parent / "fixtures" / "pubmed" / "cell_press_two.xml")
+    env = {**os.environ, "HARVEST_EMAIL": EMAIL, "NCBI_API_KEY": "k3y-for-tests-0123456789",
+           "HARVEST_EUTILS_URL": httpserver.url_for("/").rstrip("/"), "HARVEST_EUTILS_RATE": "50"}
+
+    done = subprocess.run([executable, "run"], env=env, capture_output=True, text=True,
+                          timeout=60, cwd=workdir)
+
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == "her2: ok, 2 found, 2 new, 0 updated\n"
+    assert " INFO her2: 2 found, 2 new, 0 updated" in done.stderr  # cron-style log lines
+    assert rows(workdir / DB, "SELECT pmid, doi, journal FROM articles ORDER BY pmid") == [
+        {"pmid": 41028430, "doi": "10.1016/j.semcancer.2025.02.004",
+         "journal": "Seminars in cancer biology"},
+        {"pmid": 41212658, "doi": "10.1016/j.ccell.2025.10.007", "journal": "Cancer cell"}]
+    assert fake.calls("esearch")[0]["api_key"] == "k3y-for-tests-0123456789"
+    module = subprocess.run([sys.executable, "-m", "harvester", "--version"], capture_output=True,
+                            text=True, timeout=60)
+    assert module.stdout == "harvest, version 0.1.0\n"
