@@ -151,6 +151,7 @@ class PubmedHarvest:
         self.fetched: set[int] = set()  # PMIDs stored by this run (any window)
         self.new: set[int] = set()
         self.updated: set[int] = set()
+        self.writer: db.PubmedWriter | None = None  # one per transaction
 
     def run(self, since: dt.date | None) -> None:
         state = db.load_query_state(self.conn, self.query.name)
@@ -214,6 +215,7 @@ class PubmedHarvest:
         search = window.search
         with db.transaction(self.conn):
             now = db.now_iso()
+            self.writer = db.PubmedWriter(self.conn, now)
             if matched:
                 self.ledger.esearch_count += search.count
                 wanted = set(search.ids)
@@ -231,6 +233,7 @@ class PubmedHarvest:
             if missing and matched:
                 db.save_missing(self.conn, self.query.name, missing, set(), now)
                 self.ledger.missing = sorted(set(self.ledger.missing) | missing)
+            self.writer.flush()
             self.ledger.windows.append(window.describe())
             self._count()
             db.save_run_query(self.conn, self.run_id, self.query.name, **self.ledger.values())
@@ -253,7 +256,9 @@ class PubmedHarvest:
     def _retry_missing(self, pending: list[int]) -> None:
         with db.transaction(self.conn):
             now = db.now_iso()
+            self.writer = db.PubmedWriter(self.conn, now)
             self.eutils.fetch_ids(pending, lambda item: self._save(item, now, True))
+            self.writer.flush()
             found = set(pending) & self.fetched
             still = set(pending) - found
             db.save_missing(self.conn, self.query.name, still, found, now)
@@ -268,7 +273,7 @@ class PubmedHarvest:
             log.warning("%s: PubMed deleted PMIDs %s (kept in deleted_pmid)", self.query.name,
                         ", ".join(map(str, item.pmids)))
             return
-        article_id, outcome = db.save_pubmed_record(self.conn, item, now)
+        article_id, outcome = self.writer.save(item)
         pmid = item["pmid"]
         self.fetched.add(pmid)
         if outcome == "new":

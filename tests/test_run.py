@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import sqlite3
 
 from tests.conftest import rows, write_query
 from tests.fake_eutils import Fault
@@ -246,3 +247,40 @@ def _ids_of(call: dict, fake) -> list[int]:
     ids = fake.webenvs[call["WebEnv"]]
     start = int(call["retstart"])
     return ids[start:start + int(call["retmax"])]
+
+
+def test_raw_xml_is_kept_compressed_and_rebuilds_the_row(workdir, fake, harvest):
+    import zlib
+    from harvester.sources.pubmed_xml import parse_efetch
+    from tests.fake_eutils import FIXTURES
+    write_query(workdir / "queries", "her2", start="2025-01-01")
+    fake.add_file(FIXTURES / "pubmed" / "structured_markup.xml")
+    assert harvest("run").exit_code == 0
+
+    [row] = rows(DB, "SELECT pubmed_xml, title, coi_statement FROM article")
+    raw = zlib.decompress(row["pubmed_xml"])
+    assert raw in (FIXTURES / "pubmed" / "structured_markup.xml").read_bytes()
+    [rebuilt] = parse_efetch([b"<PubmedArticleSet>" + raw + b"</PubmedArticleSet>"])
+    assert (rebuilt["title"], rebuilt["coi_statement"]) == (row["title"], row["coi_statement"])
+
+
+def test_full_text_index_follows_inserts_and_updates(workdir, fake, harvest):
+    write_query(workdir / "queries", "her2", start="2025-01-01")
+    fake.add_synthetic(41000001, dt.date(2025, 3, 1),
+                       title="Trastuzumab resistance in gastric cancer.")
+    fake.add_synthetic(41000002, dt.date(2025, 3, 2), title="Pembrolizumab in melanoma.")
+    assert harvest("run").exit_code == 0
+    match = ("SELECT a.pmid FROM article_fts JOIN article a ON a.id = article_fts.rowid "
+             "WHERE article_fts MATCH ? ORDER BY a.pmid")
+    assert rows(DB, match, ("trastuzumab",)) == [{"pmid": 41000001}]
+    assert rows(DB, match, ("tumour",)) == [{"pmid": 41000001}, {"pmid": 41000002}]  # stemmed
+
+    fake.add_synthetic(41000001, dt.date(2025, 3, 1), mdat=TODAY,
+                       title="Zanidatamab resistance in gastric cancer.")
+    assert harvest("run", "--all").exit_code == 0
+    assert rows(DB, match, ("trastuzumab",)) == []
+    assert rows(DB, match, ("zanidatamab",)) == [{"pmid": 41000001}]
+    # FTS5's own check of the index against the article table raises if they disagree.
+    conn = sqlite3.connect(DB)
+    conn.execute("INSERT INTO article_fts(article_fts, rank) VALUES ('integrity-check', 1)")
+    conn.close()
