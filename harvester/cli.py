@@ -11,6 +11,7 @@ import functools
 import json
 import logging
 import sys
+import time
 import traceback
 from pathlib import Path
 
@@ -111,9 +112,15 @@ def run(names, run_all, since, db_path, queries_dir):
                 return 2 if problems else 0
             http = _http_client(settings, email)
             eutils = Eutils(http, settings.eutils_url, email, settings.ncbi_api_key)
-            result = run_queries(conn, eutils, todo, command=_command_line(), now=now,
-                                 since=since.date() if since else None)
-            http.close()
+            progress = TerminalProgress() if sys.stderr.isatty() and log.level <= logging.INFO \
+                else None
+            try:
+                result = run_queries(conn, eutils, todo, command=_command_line(), now=now,
+                                     since=since.date() if since else None, progress=progress)
+            finally:
+                if progress:
+                    progress.close()
+                http.close()
         finally:
             conn.close()
     for ledger in result.ledgers:
@@ -237,6 +244,32 @@ def status(as_json, n_runs, db_path, queries_dir):
 
 
 # --- helpers ---------------------------------------------------------------------------------
+
+class TerminalProgress:
+    """One self-rewriting status line on a terminal; cron (no terminal) gets log lines only."""
+
+    def __init__(self, stream=None):
+        self.stream = stream or sys.stderr
+        self.shown = False
+        self.last = 0.0
+
+    def __call__(self, query: str, done: int, total: int) -> None:
+        now = time.monotonic()
+        if now - self.last < 0.1 and done < total:
+            return
+        self.last = now
+        width = 30
+        filled = width * done // total if total else width
+        bar = "#" * filled + "." * (width - filled)
+        self.stream.write(f"\r{query}: [{bar}] {done}/{total} records")
+        self.stream.flush()
+        self.shown = True
+
+    def close(self) -> None:
+        if self.shown:
+            self.stream.write("\n")
+            self.stream.flush()
+
 
 def _settings(db_path: Path | None, queries_dir: Path | None) -> Settings:
     return load_settings(db=db_path, queries=queries_dir)

@@ -13,6 +13,7 @@ import logging
 import os
 import sqlite3
 from dataclasses import dataclass, field
+from typing import Callable
 
 from harvester import db
 from harvester.errors import HarvestError
@@ -25,6 +26,9 @@ log = logging.getLogger(__name__)
 # Entrez dates are day-granular and records show up in a day's search a little late: each run
 # starts two days before the end of the last committed window. Upserts make the overlap harmless.
 OVERLAP = dt.timedelta(days=2)
+
+# progress(query name, records stored so far, records expected so far): for a progress bar.
+Progress = Callable[[str, int, int], None]
 
 
 @dataclass
@@ -88,8 +92,8 @@ def due_queries(conn: sqlite3.Connection, queries: list[Query], now: dt.datetime
 
 
 def run_queries(conn: sqlite3.Connection, eutils: Eutils, queries: list[Query], *,
-                command: str, since: dt.date | None = None,
-                now: dt.datetime | None = None) -> RunResult:
+                command: str, since: dt.date | None = None, now: dt.datetime | None = None,
+                progress: Progress | None = None) -> RunResult:
     """Run each query in turn; one query's failure is recorded and the others go on."""
     now = now or dt.datetime.now(dt.timezone.utc)
     run_id = db.start_run(conn, os.getpid(), command, db.now_iso(now))
@@ -98,7 +102,8 @@ def run_queries(conn: sqlite3.Connection, eutils: Eutils, queries: list[Query], 
         for query in queries:
             ledger = Ledger(query.name, query.source)
             ledgers.append(ledger)
-            harvest_query(conn, eutils, query, ledger, run_id, since=since, today=now.date())
+            harvest_query(conn, eutils, query, ledger, run_id, since=since, today=now.date(),
+                          progress=progress)
     except BaseException:
         db.finish_run(conn, run_id, "failed", db.now_iso(), error="interrupted")
         raise
@@ -109,14 +114,15 @@ def run_queries(conn: sqlite3.Connection, eutils: Eutils, queries: list[Query], 
 
 
 def harvest_query(conn: sqlite3.Connection, eutils: Eutils, query: Query, ledger: Ledger,
-                  run_id: int, *, since: dt.date | None, today: dt.date) -> None:
+                  run_id: int, *, since: dt.date | None, today: dt.date,
+                  progress: Progress | None = None) -> None:
     """Harvest one PubMed query; on failure record it in the ledger and query_state."""
     started = db.now_iso()
     with db.transaction(conn):
         db.save_run_query(conn, run_id, query.name, started_at=started, **ledger.values())
         db.save_query_state(conn, query.name, query.source, last_attempt_at=started)
     try:
-        PubmedHarvest(conn, eutils, query, ledger, run_id, today).run(since)
+        PubmedHarvest(conn, eutils, query, ledger, run_id, today, progress).run(since)
     except HarvestError as e:
         ledger.status = "failed"
         ledger.errors.append(str(e))
@@ -141,13 +147,15 @@ class PubmedHarvest:
     """One query's run: the edat windows, then PMIDs missed before, then the mdat update pass."""
 
     def __init__(self, conn, eutils: Eutils, query: Query, ledger: Ledger, run_id: int,
-                 today: dt.date):
+                 today: dt.date, progress: Progress | None = None):
         self.conn = conn
         self.eutils = eutils
         self.query = query
         self.ledger = ledger
         self.run_id = run_id
         self.today = today
+        self.progress = progress or (lambda query, done, total: None)
+        self.expected = 0  # records the current window should bring
         self.fetched: set[int] = set()  # PMIDs stored by this run (any window)
         self.new: set[int] = set()
         self.updated: set[int] = set()
@@ -216,6 +224,7 @@ class PubmedHarvest:
         with db.transaction(self.conn):
             now = db.now_iso()
             self.writer = db.PubmedWriter(self.conn, now)
+            self.expected = len(self.fetched) + (search.count if matched else len(search.ids))
             if matched:
                 self.ledger.esearch_count += search.count
                 wanted = set(search.ids)
@@ -276,6 +285,7 @@ class PubmedHarvest:
         article_id, outcome = self.writer.save(item)
         pmid = item["pmid"]
         self.fetched.add(pmid)
+        self.progress(self.query.name, len(self.fetched), self.expected)
         if outcome == "new":
             self.new.add(pmid)
         elif outcome == "updated" and pmid not in self.new:

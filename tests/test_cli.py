@@ -231,3 +231,16 @@ def test_installed_command_against_loopback(workdir, fake, httpserver):
     module = subprocess.run([sys.executable, "-m", "harvester", "--version"], capture_output=True,
                             text=True, timeout=60)
     assert module.stdout == "harvest, version 0.1.0\n"
+
+
+def test_terminal_progress_line():
+    import io
+    from harvester.cli import TerminalProgress
+    out = io.StringIO()
+    progress = TerminalProgress(out)
+    progress("her2", 5, 10)
+    progress("her2", 6, 10)  # within 0.1 s of the last: not redrawn
+    progress("her2", 10, 10)  # the last one always is
+    progress.close()
+    assert out.getvalue() == ("\rher2: [###############...............] 5/10 records"
+                              "\rher2: [##############################] 10/10 records\n")
