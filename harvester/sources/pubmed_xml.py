@@ -326,22 +326,31 @@ def parse_authors(author_list: ET.Element | None) -> list[dict]:
     for author in author_list.findall("Author"):
         if author.get("ValidYN") == "N":
             continue
+        names: dict[str, str | None] = {}
         orcid = None
-        for ident in author.findall("Identifier"):
-            if (ident.get("Source") or "").upper() == "ORCID" and ident.text:
-                match = ORCID.search(ident.text)
-                orcid = _dashed_orcid(match.group(1)) if match else ident.text.strip()
-                break
+        affiliations = []
+        # One pass over the children: authors are the bulk of a record's fields.
+        for child in author:
+            tag = child.tag
+            if tag == "AffiliationInfo":
+                text = _flat(child.find("Affiliation"))
+                if text:
+                    affiliations.append(text)
+            elif tag == "Identifier":
+                if orcid is None and (child.get("Source") or "").upper() == "ORCID" and child.text:
+                    match = ORCID.search(child.text)
+                    orcid = _dashed_orcid(match.group(1)) if match else child.text.strip()
+            else:
+                names[tag] = _flat(child)
         authors.append({
-            "last_name": _text(author, "LastName"),
-            "fore_name": _text(author, "ForeName"),
-            "initials": _text(author, "Initials"),
-            "suffix": _text(author, "Suffix"),
-            "collective_name": _flat(author.find("CollectiveName")),
+            "last_name": names.get("LastName"),
+            "fore_name": names.get("ForeName"),
+            "initials": names.get("Initials"),
+            "suffix": names.get("Suffix"),
+            "collective_name": names.get("CollectiveName"),
             "orcid": orcid,
             "equal_contrib": author.get("EqualContrib") == "Y",
-            "affiliations": [a for a in (_flat(x) for x in
-                                         _path(author, "AffiliationInfo", "Affiliation")) if a],
+            "affiliations": affiliations,
         })
     return authors
 
@@ -390,15 +399,20 @@ def flatten_paragraphs(elem: ET.Element | None) -> str:
     newline), any other run of whitespace becomes one space."""
     if elem is None:
         return ""
-    text = BREAK_BEFORE_PUNCT.sub("", "".join(elem.itertext()))
+    text = elem.text or "" if len(elem) == 0 else "".join(elem.itertext())
+    if "\n" not in text:
+        return " ".join(text.split())
+    text = BREAK_BEFORE_PUNCT.sub("", text)
     paragraphs = (" ".join(p.split()) for p in PARAGRAPH_BREAK.split(text))
     return "\n".join(p for p in paragraphs if p)
 
 
 def _flat(elem: ET.Element | None) -> str | None:
+    """All text of an element, inline markup dropped, whitespace runs made one space."""
     if elem is None:
         return None
-    return " ".join("".join(elem.itertext()).split()) or None
+    text = elem.text if len(elem) == 0 else "".join(elem.itertext())
+    return " ".join(text.split()) or None if text else None
 
 
 def _text(parent: ET.Element | None, path: str) -> str | None:
