@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+from dataclasses import replace
 import json
 import logging
 import sys
@@ -18,7 +19,8 @@ from pathlib import Path
 import click
 
 from harvester import __version__, db
-from harvester.config import Settings, load_settings
+from harvester.config import EUROPEPMC_RATE, UNPAYWALL_RATE, Settings, load_settings
+from harvester.enrich.oa import enrich_oa
 from harvester.errors import ConfigError, HarvestError
 from harvester.http import HttpClient, host_of
 from harvester.lock import RunLock
@@ -83,15 +85,17 @@ def cli():
 @click.option("--all", "run_all", is_flag=True, help="Run every enabled query, due or not.")
 @click.option("--since", type=click.DateTime(formats=["%Y-%m-%d"]),
               help="Harvest from this date (YYYY-MM-DD) instead of where the last run stopped.")
+@click.option("--no-enrich", is_flag=True, help="Only collect: skip the open-access lookups.")
 @location_options
 @verbosity_options
-def run(names, run_all, since, db_path, queries_dir):
+def run(names, run_all, since, no_enrich, db_path, queries_dir):
     """Fetch new and changed records for the saved queries that are due, and store them.
 
     \b
         harvest run                                  # every due query
         harvest run --all                            # every enabled query
         harvest run --query her2-immune --since 2025-01-01
+        harvest run --no-enrich                      # collect only, no OA lookups
     """
     settings = _settings(db_path, queries_dir)
     email = settings.require_email()
@@ -107,10 +111,12 @@ def run(names, run_all, since, db_path, queries_dir):
         try:
             now = dt.datetime.now(dt.timezone.utc)
             todo = selected if selected is not None else due_queries(conn, queries, now)
+            http = _http_client(settings, email)
             if not todo:
                 log.info("no saved query is due (use --all to run them anyway)")
-                return 2 if problems else 0
-            http = _http_client(settings, email)
+                oa_code = 0 if no_enrich else _enrich_oa_step(conn, http, settings, email)
+                http.close()
+                return 2 if problems else oa_code
             eutils = Eutils(http, settings.eutils_url, email, settings.ncbi_api_key)
             progress = TerminalProgress() if sys.stderr.isatty() and log.level <= logging.INFO \
                 else None
@@ -120,18 +126,74 @@ def run(names, run_all, since, db_path, queries_dir):
             finally:
                 if progress:
                     progress.close()
-                http.close()
+            for ledger in result.ledgers:
+                click.echo(_summary_line(ledger))
+            oa_code = 0 if no_enrich else _enrich_oa_step(conn, http, settings, email)
+            http.close()
         finally:
             conn.close()
-    for ledger in result.ledgers:
-        line = (f"{ledger.query}: {ledger.status}, {ledger.esearch_count} found, "
-                f"{ledger.new} new, {ledger.updated} updated")
-        if ledger.missing:
-            line += f", {len(ledger.missing)} missing"
-        if ledger.errors:
-            line += f": {ledger.errors[-1]}"
-        click.echo(line)
-    return 2 if problems else result.exit_code
+    return 2 if problems else max(result.exit_code, oa_code)
+
+
+def _summary_line(ledger) -> str:
+    line = (f"{ledger.query}: {ledger.status}, {ledger.esearch_count} found, "
+            f"{ledger.new} new, {ledger.updated} updated")
+    if ledger.missing:
+        line += f", {len(ledger.missing)} missing"
+    if ledger.errors:
+        line += f": {ledger.errors[-1]}"
+    return line
+
+
+def _enrich_oa_step(conn, http, settings: Settings, email: str) -> int:
+    """The OA lookups after collecting; a failure is reported and makes the exit code 1."""
+    try:
+        summary = enrich_oa(conn, http, unpaywall_url=settings.unpaywall_url,
+                            europepmc_url=settings.europepmc_url, email=email,
+                            limit=settings.oa_limit)
+    except HarvestError as e:
+        click.echo(f"open access: failed: {e}")
+        log.error("open access: %s", e)
+        return 1
+    click.echo(f"open access: {summary.checked} checked, {summary.changed} changed, "
+               f"{summary.open} open" + (f", {summary.errors} errors" if summary.errors else ""))
+    return 1 if summary.errors else 0
+
+
+@cli.group()
+def enrich():
+    """Add information from other services to the stored articles."""
+
+
+@enrich.command("oa")
+@click.option("--limit", type=click.IntRange(min=1),
+              help="Look up at most this many articles, oldest due first. "
+                   "[env: HARVEST_OA_LIMIT; default: 1000]")
+@location_options
+@verbosity_options
+def enrich_oa_command(limit, db_path, queries_dir):
+    """Look up open-access status (Unpaywall, Europe PMC) for articles that are due.
+
+    \b
+        harvest enrich oa                 # new articles, and due re-checks
+        harvest enrich oa --limit 100
+    """
+    settings = _settings(db_path, queries_dir)
+    email = settings.require_email()
+    if limit:
+        settings = replace(settings, oa_limit=limit)
+    conn = db.connect(settings.db)
+    http = _http_client(settings, email)
+    try:
+        summary = enrich_oa(conn, http, unpaywall_url=settings.unpaywall_url,
+                            europepmc_url=settings.europepmc_url, email=email,
+                            limit=settings.oa_limit)
+    finally:
+        http.close()
+        conn.close()
+    click.echo(f"open access: {summary.checked} checked, {summary.changed} changed, "
+               f"{summary.open} open" + (f", {summary.errors} errors" if summary.errors else ""))
+    return 1 if summary.errors else 0
 
 
 @cli.group()
@@ -278,7 +340,9 @@ def _settings(db_path: Path | None, queries_dir: Path | None) -> Settings:
 def _http_client(settings: Settings, email: str) -> HttpClient:
     return HttpClient(contact=email, secrets=settings.secrets(), timeout=settings.timeout,
                       retries=settings.retries, backoff=settings.backoff,
-                      rates={host_of(settings.eutils_url): settings.ncbi_rate})
+                      rates={host_of(settings.eutils_url): settings.ncbi_rate,
+                             host_of(settings.unpaywall_url): UNPAYWALL_RATE,
+                             host_of(settings.europepmc_url): EUROPEPMC_RATE})
 
 
 def _select(queries: list[Query], names: tuple[str, ...], run_all: bool) -> list[Query]:

@@ -13,6 +13,11 @@ from harvester.errors import ConfigError
 
 CONFIG_FILE = "harvest.toml"
 DEFAULT_EUTILS_URL = "https://eutils.ncbi.nlm.nih.gov/entrez/eutils"
+DEFAULT_UNPAYWALL_URL = "https://api.unpaywall.org/v2"
+DEFAULT_EUROPEPMC_URL = "https://www.ebi.ac.uk/europepmc/webservices/rest"
+# Unpaywall asks for at most 100,000 calls a day; Europe PMC allows about 10 requests/s.
+UNPAYWALL_RATE = 10.0
+EUROPEPMC_RATE = 10.0
 # NCBI's published limits: 3 requests/s without an API key, 10 with one.
 NCBI_RATE = 3.0
 NCBI_RATE_WITH_KEY = 10.0
@@ -27,6 +32,9 @@ class Settings:
     ncbi_api_key: str | None = None
     eutils_url: str = DEFAULT_EUTILS_URL
     eutils_rate: float | None = None  # None: NCBI's limit for the key (or lack of one)
+    unpaywall_url: str = DEFAULT_UNPAYWALL_URL
+    europepmc_url: str = DEFAULT_EUROPEPMC_URL
+    oa_limit: int = 1000  # articles looked up per run, oldest due first
     timeout: float = 60.0  # read timeout, seconds
     retries: int = 5
     backoff: float = 1.0  # first retry waits about this long, doubling each time
@@ -58,6 +66,9 @@ ENV_VARS = {
     "ncbi_api_key": "NCBI_API_KEY",
     "eutils_url": "HARVEST_EUTILS_URL",
     "eutils_rate": "HARVEST_EUTILS_RATE",
+    "unpaywall_url": "HARVEST_UNPAYWALL_URL",
+    "europepmc_url": "HARVEST_EUROPEPMC_URL",
+    "oa_limit": "HARVEST_OA_LIMIT",
     "timeout": "HARVEST_TIMEOUT",
     "retries": "HARVEST_RETRIES",
     "backoff": "HARVEST_BACKOFF",
@@ -117,6 +128,8 @@ def _settings_from(raw: dict[str, object]) -> Settings:
             "HARVEST_EMAIL is not an email address; set it to a real contact like editor@newsletter.org"
         )
     _check_url(settings.eutils_url, "HARVEST_EUTILS_URL")
+    _check_url(settings.unpaywall_url, "HARVEST_UNPAYWALL_URL")
+    _check_url(settings.europepmc_url, "HARVEST_EUROPEPMC_URL")
     if settings.eutils_rate is not None and settings.eutils_rate <= 0:
         raise ConfigError("HARVEST_EUTILS_RATE must be a positive number of requests per second")
     return settings
@@ -135,4 +148,7 @@ def _number(value: object, source: str, kind: type, minimum: float):
 def _check_url(url: str, source: str) -> None:
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise ConfigError(f"{source}={url!r} is not an http(s) URL; give e.g. {DEFAULT_EUTILS_URL}")
+        example = {"HARVEST_EUTILS_URL": DEFAULT_EUTILS_URL,
+                   "HARVEST_UNPAYWALL_URL": DEFAULT_UNPAYWALL_URL,
+                   "HARVEST_EUROPEPMC_URL": DEFAULT_EUROPEPMC_URL}[source]
+        raise ConfigError(f"{source}={url!r} is not an http(s) URL; give e.g. {example}")

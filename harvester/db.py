@@ -226,6 +226,83 @@ MIGRATIONS: list[str] = [
         a.updated_at
     FROM article a;
     """,
+    # 2: open-access status (current state, its history) and Europe PMC's flags; `articles`
+    # shows the current OA state.
+    """
+    CREATE TABLE oa_status (
+        article_id INTEGER PRIMARY KEY REFERENCES article(id) ON DELETE CASCADE,
+        oa_status TEXT NOT NULL,
+        is_oa INTEGER,
+        oa_url TEXT,
+        oa_pdf_url TEXT,
+        oa_license TEXT,
+        oa_version TEXT,
+        oa_host_type TEXT,
+        journal_is_oa INTEGER,
+        source TEXT NOT NULL,
+        checked_at TEXT NOT NULL,
+        changed_at TEXT NOT NULL,
+        next_check_at TEXT NOT NULL,
+        checks INTEGER NOT NULL DEFAULT 1
+    );
+    CREATE INDEX oa_status_next_check ON oa_status(next_check_at);
+
+    CREATE TABLE oa_observation (
+        article_id INTEGER NOT NULL REFERENCES article(id) ON DELETE CASCADE,
+        observed_at TEXT NOT NULL,
+        oa_status TEXT NOT NULL,
+        is_oa INTEGER,
+        oa_license TEXT,
+        oa_url TEXT,
+        source TEXT NOT NULL,
+        PRIMARY KEY (article_id, observed_at)
+    );
+
+    CREATE TABLE europepmc_record (
+        article_id INTEGER PRIMARY KEY REFERENCES article(id) ON DELETE CASCADE,
+        pmcid TEXT,
+        in_pmc INTEGER,
+        in_epmc INTEGER,
+        is_open_access INTEGER,
+        has_pdf INTEGER,
+        license TEXT,
+        full_text_available INTEGER,
+        checked_at TEXT NOT NULL
+    );
+
+    DROP VIEW articles;
+    CREATE VIEW articles AS
+    SELECT
+        a.pmid,
+        a.doi,
+        a.pmcid,
+        a.title,
+        a.abstract,
+        a.journal,
+        a.pub_date,
+        (SELECT json_group_array(name) FROM (
+            SELECT name FROM article_publication_type WHERE article_id = a.id ORDER BY position
+        )) AS publication_types,
+        (SELECT json_group_array(label) FROM (
+            SELECT coalesce(collective_name,
+                            trim(coalesce(last_name, '') || ' ' || coalesce(initials, ''))) AS label
+            FROM article_author WHERE article_id = a.id ORDER BY position
+        )) AS authors,
+        o.oa_status,
+        o.is_oa,
+        o.oa_url,
+        o.oa_license,
+        NULL AS coi_status,
+        a.coi_statement,
+        CASE WHEN a.coi_statement IS NOT NULL THEN 'pubmed' END AS coi_source,
+        NULL AS coi_organizations,
+        (SELECT json_group_array(query) FROM (
+            SELECT query FROM query_match WHERE article_id = a.id ORDER BY query
+        )) AS queries,
+        a.first_seen_at,
+        a.updated_at
+    FROM article a LEFT JOIN oa_status o ON o.article_id = a.id;
+    """,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 

@@ -73,11 +73,12 @@ class HttpClient:
         return text
 
     def call(self, method: str, url: str, handle, *, params=None, data=None, stream=False,
-             what: str | None = None):
+             what: str | None = None, accept: tuple[int, ...] = ()):
         """Send a request and pass the response to `handle`, retrying both together.
 
         `handle(response)` turns a response into a result; it raises RetryableError when the body
-        is not what was asked for (so a truncated stream is fetched again). HTTP 408/429/5xx and
+        is not what was asked for (so a truncated stream is fetched again). Other 4xx statuses
+        raise SourceError unless listed in `accept` (then `handle` sees them). HTTP 408/429/5xx and
         connection errors are retried with exponential backoff and jitter, honouring Retry-After.
         """
         what = what or f"{method} {_without_query(url)}"
@@ -95,7 +96,7 @@ class HttpClient:
                     if response.status_code in RETRY_STATUSES:
                         problem = f"HTTP {response.status_code}"
                         delay = _retry_after(response.headers.get("Retry-After"))
-                    elif response.status_code >= 400:
+                    elif response.status_code >= 400 and response.status_code not in accept:
                         raise SourceError(self.redact(
                             f"{what}: HTTP {response.status_code} {_snippet(response)}".rstrip()))
                     else:

@@ -12,6 +12,7 @@ import pytest
 
 from harvester import cli
 from tests.fake_eutils import FakePubmed
+from tests.fake_oa import FakeOa
 
 EMAIL = "editor@newsletter.org"
 
@@ -28,8 +29,12 @@ def workdir(tmp_path, monkeypatch):
     """A clean folder and environment: nothing from the developer's shell leaks in."""
     for var in ("HARVEST_DB", "HARVEST_QUERIES", "HARVEST_EMAIL", "NCBI_API_KEY",
                 "HARVEST_EUTILS_URL", "HARVEST_CONFIG", "HARVEST_EUTILS_RATE", "HARVEST_TIMEOUT",
-                "HARVEST_RETRIES", "HARVEST_BACKOFF"):
+                "HARVEST_RETRIES", "HARVEST_BACKOFF", "HARVEST_UNPAYWALL_URL",
+                "HARVEST_EUROPEPMC_URL", "HARVEST_OA_LIMIT"):
         monkeypatch.delenv(var, raising=False)
+    # Nothing may reach the internet: a service a test did not set up is a closed local port.
+    for var in ("HARVEST_EUTILS_URL", "HARVEST_UNPAYWALL_URL", "HARVEST_EUROPEPMC_URL"):
+        monkeypatch.setenv(var, "http://127.0.0.1:9")
     monkeypatch.chdir(tmp_path)
     (tmp_path / "queries").mkdir()
     return tmp_path
@@ -46,6 +51,15 @@ def fake(httpserver, monkeypatch) -> FakePubmed:
     monkeypatch.setenv("HARVEST_BACKOFF", "0.01")
     monkeypatch.setenv("HARVEST_RETRIES", "3")
     monkeypatch.setenv("HARVEST_TIMEOUT", "5")
+    return server
+
+
+@pytest.fixture
+def oa(httpserver, monkeypatch) -> FakeOa:
+    """Loopback Unpaywall and Europe PMC."""
+    server = FakeOa().install(httpserver)
+    monkeypatch.setenv("HARVEST_UNPAYWALL_URL", httpserver.url_for("/unpaywall"))
+    monkeypatch.setenv("HARVEST_EUROPEPMC_URL", httpserver.url_for("/europepmc"))
     return server
 
 

@@ -20,7 +20,7 @@ DB = "data/harvest.db"
 
 def test_missing_email_refuses_to_run(workdir, harvest):
     write_query(workdir / "queries", "her2")
-    result = harvest("run")
+    result = harvest("run", "--no-enrich")
     assert result.exit_code == 2
     assert result.err == ("Error: HARVEST_EMAIL is not set: NCBI asks every client for a contact "
                           "address; export HARVEST_EMAIL=you@example.org (or set email in "
@@ -30,7 +30,7 @@ def test_missing_email_refuses_to_run(workdir, harvest):
 
 def test_malformed_email_is_refused_without_echoing_it(workdir, harvest, monkeypatch):
     monkeypatch.setenv("HARVEST_EMAIL", "editor-at-newsletter")
-    result = harvest("run")
+    result = harvest("run", "--no-enrich")
     assert result.exit_code == 2
     assert result.err == ("Error: HARVEST_EMAIL is not an email address; set it to a real contact "
                           "like editor@newsletter.org\n")
@@ -39,7 +39,7 @@ def test_malformed_email_is_refused_without_echoing_it(workdir, harvest, monkeyp
 def test_malformed_base_url(workdir, harvest, monkeypatch):
     monkeypatch.setenv("HARVEST_EMAIL", EMAIL)
     monkeypatch.setenv("HARVEST_EUTILS_URL", "ftp://mirror.example.org/eutils")
-    result = harvest("run")
+    result = harvest("run", "--no-enrich")
     assert result.exit_code == 2
     assert result.err == ("Error: HARVEST_EUTILS_URL='ftp://mirror.example.org/eutils' is not an "
                           "http(s) URL; give e.g. https://eutils.ncbi.nlm.nih.gov/entrez/eutils\n")
@@ -50,12 +50,12 @@ def test_harvest_toml_is_read_and_the_environment_wins(workdir, fake, harvest, m
     fake.add_synthetic(41000001, dt.date(2025, 3, 1))
     (workdir / "harvest.toml").write_text('db = "elsewhere/h.db"\nemail = "toml@newsletter.org"\n')
 
-    result = harvest("run")
+    result = harvest("run", "--no-enrich")
 
     assert result.exit_code == 0, result.err
     assert Path("elsewhere/h.db").exists() and not Path(DB).exists()
     assert fake.calls("esearch")[0]["email"] == EMAIL  # HARVEST_EMAIL beats the file
-    assert harvest("run", "--all", "--db", "other.db").exit_code == 0
+    assert harvest("run", "--no-enrich", "--all", "--db", "other.db").exit_code == 0
     assert rows("other.db", "SELECT pmid FROM articles") == [{"pmid": 41000001}]
 
 
@@ -64,8 +64,8 @@ def test_unknown_key_in_harvest_toml(workdir, harvest):
     result = harvest("queries", "list")
     assert result.exit_code == 2
     assert result.err == ("Error: harvest.toml: unknown key 'emial'; allowed keys: db, queries, "
-                          "email, ncbi_api_key, eutils_url, eutils_rate, timeout, retries, "
-                          "backoff\n")
+                          "email, ncbi_api_key, eutils_url, eutils_rate, unpaywall_url, "
+                          "europepmc_url, oa_limit, timeout, retries, backoff\n")
 
 
 def test_an_invalid_query_file_is_skipped_and_the_others_run(workdir, fake, harvest):
@@ -73,7 +73,7 @@ def test_an_invalid_query_file_is_skipped_and_the_others_run(workdir, fake, harv
     (workdir / "queries" / "broken.toml").write_text('term = "x"\nschedule = "fortnightly"\n')
     fake.add_synthetic(41000001, dt.date(2025, 3, 1))
 
-    result = harvest("run")
+    result = harvest("run", "--no-enrich")
 
     assert result.exit_code == 2
     assert result.out == "good: ok, 1 found, 1 new, 0 updated\n"
@@ -84,7 +84,7 @@ def test_an_invalid_query_file_is_skipped_and_the_others_run(workdir, fake, harv
 
 def test_unknown_query_name(workdir, fake, harvest):
     write_query(workdir / "queries", "her2")
-    result = harvest("run", "--query", "her3")
+    result = harvest("run", "--no-enrich", "--query", "her3")
     assert result.exit_code == 2
     assert result.err == ("Error: no valid saved query named 'her3' (known: her2); see `harvest "
                           "queries list`\n")
@@ -107,7 +107,7 @@ def test_a_bad_database_path(workdir, fake, harvest, setup, message):
     setup(path)
     before = path.read_bytes() if path.is_file() else None
 
-    result = harvest("run")
+    result = harvest("run", "--no-enrich")
 
     assert result.exit_code == 2
     assert result.err == f"Error: {message}\n"
@@ -132,7 +132,7 @@ def test_an_empty_sqlite_file_is_upgraded_in_place(workdir, fake, harvest):
     conn.close()
     fake.add_synthetic(41000001, dt.date(2025, 3, 1))
 
-    assert harvest("run").exit_code == 0
+    assert harvest("run", "--no-enrich").exit_code == 0
 
     assert rows(DB, "SELECT * FROM notes") == [{"text": "an analyst was here"}]
     assert rows(DB, "PRAGMA user_version") == [{"user_version": db.SCHEMA_VERSION}]
@@ -144,7 +144,7 @@ def test_a_second_run_on_the_same_database_exits_75(workdir, fake, harvest):
     write_query(workdir / "queries", "her2")
     with RunLock(Path(DB)) as lock:
         lock.acquire("2026-01-01T00:00:00Z")
-        result = harvest("run")
+        result = harvest("run", "--no-enrich")
     assert result.exit_code == 75
     assert result.err == (f"Error: another harvest run is using data/harvest.db (pid {os.getpid()}, "
                           "started 2026-01-01T00:00:00Z); wait for it to finish\n")
@@ -157,7 +157,7 @@ def test_a_run_left_running_is_marked_crashed(workdir, fake, harvest):
     db.start_run(conn, 99999, "harvest run", "2026-01-01T00:00:00Z")
     conn.close()
 
-    assert harvest("run").exit_code == 0
+    assert harvest("run", "--no-enrich").exit_code == 0
 
     assert rows(DB, "SELECT id, status FROM runs ORDER BY id") == [
         {"id": 1, "status": "crashed"}, {"id": 2, "status": "ok"}]
@@ -167,7 +167,7 @@ def test_queries_list_and_status(workdir, fake, harvest):
     write_query(workdir / "queries", "her2", start="2025-01-01", schedule="0 6 * * 1-5")
     write_query(workdir / "queries", "off", enabled=False)
     fake.add_synthetic(41000001, dt.date(2025, 3, 1))
-    assert harvest("run").exit_code == 0
+    assert harvest("run", "--no-enrich").exit_code == 0
 
     listing = harvest("queries", "list")
     assert listing.exit_code == 0
@@ -207,13 +207,15 @@ def test_every_command_has_help_with_examples(harvest, command):
         assert "    harvest " in result.out  # an example line
 
 
-def test_installed_command_against_loopback(workdir, fake, httpserver):
+def test_installed_command_against_loopback(workdir, fake, oa, httpserver):
     """The console script as a user runs it: a subprocess, env vars, the loopback server."""
     executable = shutil.which("harvest", path=str(Path(sys.executable).parent)) or shutil.which(
         "harvest")
     assert executable, "pip install -e '.[test]' installs the harvest command"
     write_query(workdir / "queries", "her2", start="2025-01-01")
     fake.add_file(Path(__file__).parent / "fixtures" / "pubmed" / "cell_press_two.xml")
+    oa.add_europepmc(pmid="41028430", doi="10.1016/j.semcancer.2025.02.004", pmcid="PMC99001",
+                     inEPMC="Y", inPMC="Y")
     env = {**os.environ, "HARVEST_EMAIL": EMAIL, "NCBI_API_KEY": "k3y-for-tests-0123456789",
            "HARVEST_EUTILS_URL": httpserver.url_for("/").rstrip("/"), "HARVEST_EUTILS_RATE": "50"}
 
@@ -221,12 +223,16 @@ def test_installed_command_against_loopback(workdir, fake, httpserver):
                           timeout=60, cwd=workdir)
 
     assert done.returncode == 0, done.stderr
-    assert done.stdout == "her2: ok, 2 found, 2 new, 0 updated\n"
+    assert done.stdout == ("her2: ok, 2 found, 2 new, 0 updated\n"
+                           "open access: 2 checked, 2 changed, 1 open\n")
     assert " INFO her2: 2 found, 2 new, 0 updated" in done.stderr  # cron-style log lines
-    assert rows(workdir / DB, "SELECT pmid, doi, journal FROM articles ORDER BY pmid") == [
+    assert rows(workdir / DB, "SELECT pmid, doi, journal, oa_status, is_oa, oa_url FROM articles "
+                              "ORDER BY pmid") == [
         {"pmid": 41028430, "doi": "10.1016/j.semcancer.2025.02.004",
-         "journal": "Seminars in cancer biology"},
-        {"pmid": 41212658, "doi": "10.1016/j.ccell.2025.10.007", "journal": "Cancer cell"}]
+         "journal": "Seminars in cancer biology", "oa_status": "green", "is_oa": 1,
+         "oa_url": "https://europepmc.org/article/PMC/PMC99001"},
+        {"pmid": 41212658, "doi": "10.1016/j.ccell.2025.10.007", "journal": "Cancer cell",
+         "oa_status": "unknown", "is_oa": None, "oa_url": None}]
     assert fake.calls("esearch")[0]["api_key"] == "k3y-for-tests-0123456789"
     module = subprocess.run([sys.executable, "-m", "harvester", "--version"], capture_output=True,
                             text=True, timeout=60)

@@ -59,7 +59,7 @@ TRANSIENT = {
 def test_a_fault_then_success_loses_nothing(two_records, harvest, endpoint, fault):
     two_records.fail(endpoint, fault)
 
-    result = harvest("run")
+    result = harvest("run", "--no-enrich")
 
     assert result.exit_code == 0, result.err
     assert result.out == "her2: ok, 2 found, 2 new, 0 updated\n"
@@ -86,7 +86,7 @@ def test_a_fault_that_persists_fails_the_query_and_writes_nothing(two_records, h
                                                                   fault, reason):
     two_records.fail(endpoint, *[fault] * 4)
 
-    result = harvest("run")
+    result = harvest("run", "--no-enrich")
 
     assert result.exit_code == 1
     message = f"{reason} (gave up after 4 attempts)"
@@ -100,7 +100,7 @@ def test_a_fault_that_persists_fails_the_query_and_writes_nothing(two_records, h
 
     # The next run retries the same window and gets everything.
     two_records.faults[endpoint].clear()
-    result = harvest("run")
+    result = harvest("run", "--no-enrich")
     assert result.exit_code == 0
     assert result.out == "her2: ok, 2 found, 2 new, 0 updated\n"
 
@@ -108,7 +108,7 @@ def test_a_fault_that_persists_fails_the_query_and_writes_nothing(two_records, h
 def test_a_4xx_is_not_retried(two_records, harvest):
     two_records.fail("esearch", Fault(400, "Bad Request", {}, "text/plain"))
 
-    result = harvest("run")
+    result = harvest("run", "--no-enrich")
 
     assert result.exit_code == 1
     assert result.out == (f"her2: failed, 0 found, 0 new, 0 updated: esearch edat "
@@ -124,7 +124,7 @@ def test_phrase_not_found_is_a_warning(two_records, harvest):
         "<PhraseNotFound>qqzzx</PhraseNotFound></ErrorList><WarningList><OutputMessage>No items "
         "found.</OutputMessage></WarningList></eSearchResult>")))
 
-    result = harvest("run")
+    result = harvest("run", "--no-enrich")
 
     assert result.exit_code == 0
     assert result.out == "her2: ok, 0 found, 0 new, 0 updated\n"

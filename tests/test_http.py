@@ -92,7 +92,7 @@ def test_the_api_key_and_email_never_reach_output_or_database(workdir, fake, har
     fake.fail("esearch", *[Fault(400, f"Bad request: api_key={key}&email=editor@newsletter.org",
                                  {}, "text/plain")])
 
-    result = harvest("run", "-v")
+    result = harvest("run", "--no-enrich", "-v")
 
     assert result.exit_code == 1
     assert "api_key=***" in result.out

@@ -23,7 +23,7 @@ def test_first_run_stores_what_the_server_holds(workdir, fake, harvest):
                        "competing interests.")
     fake.add_synthetic(41000002, dt.date(2025, 2, 1))
 
-    result = harvest("run")
+    result = harvest("run", "--no-enrich")
 
     assert result.exit_code == 0, result.err
     assert result.out == "her2: ok, 2 found, 2 new, 0 updated\n"
@@ -73,12 +73,12 @@ def test_first_run_stores_what_the_server_holds(workdir, fake, harvest):
 def test_second_run_fetches_only_the_new_window(workdir, fake, harvest):
     write_query(workdir / "queries", "her2", start="2025-01-01")
     fake.add_synthetic(41000001, dt.date(2025, 3, 1))
-    assert harvest("run").exit_code == 0
+    assert harvest("run", "--no-enrich").exit_code == 0
     before = rows(DB, "SELECT pmid, first_seen_at FROM article")
 
     fake.add_synthetic(41000003, TODAY)
     fake.requests.clear()
-    result = harvest("run", "--all")
+    result = harvest("run", "--no-enrich", "--all")
 
     assert result.exit_code == 0, result.err
     assert result.out == "her2: ok, 1 found, 1 new, 0 updated\n"
@@ -98,10 +98,10 @@ def test_second_run_fetches_only_the_new_window(workdir, fake, harvest):
 def test_due_queries_only_without_all(workdir, fake, harvest):
     write_query(workdir / "queries", "her2", start="2025-01-01", schedule="daily")
     fake.add_synthetic(41000001, dt.date(2025, 3, 1))
-    assert harvest("run").exit_code == 0
+    assert harvest("run", "--no-enrich").exit_code == 0
     fake.requests.clear()
 
-    result = harvest("run")
+    result = harvest("run", "--no-enrich")
 
     assert result.exit_code == 0
     assert fake.requests == []
@@ -112,7 +112,7 @@ def test_mdat_pass_updates_stored_rows(workdir, fake, harvest):
     write_query(workdir / "queries", "her2", start="2025-01-01")
     fake.add_synthetic(41000001, dt.date(2025, 3, 1))
     fake.add_synthetic(41000002, dt.date(2025, 3, 2))
-    assert harvest("run").exit_code == 0
+    assert harvest("run", "--no-enrich").exit_code == 0
     [before] = rows(DB, "SELECT first_seen_at, updated_at FROM article WHERE pmid = 41000001")
 
     # PubMed adds a CoiStatement after first indexing; the record's DateRevised moves to today.
@@ -120,7 +120,7 @@ def test_mdat_pass_updates_stored_rows(workdir, fake, harvest):
                        coi="<b>Declaration of interests</b> A.B. is a consultant for Roche.")
     # A record modified today that this database never stored is not pulled in by mdat.
     fake.add_synthetic(41000099, dt.date(2024, 1, 5), mdat=TODAY)
-    result = harvest("run", "--all")
+    result = harvest("run", "--no-enrich", "--all")
 
     assert result.exit_code == 0, result.err
     assert result.out == "her2: ok, 0 found, 0 new, 1 updated\n"
@@ -137,10 +137,10 @@ def test_mdat_pass_updates_stored_rows(workdir, fake, harvest):
 def test_unchanged_records_in_the_overlap_are_not_rewritten(workdir, fake, harvest):
     write_query(workdir / "queries", "her2", start="2025-01-01")
     fake.add_synthetic(41000001, TODAY)
-    assert harvest("run").exit_code == 0
+    assert harvest("run", "--no-enrich").exit_code == 0
     [before] = rows(DB, "SELECT * FROM article")
 
-    result = harvest("run", "--all")
+    result = harvest("run", "--no-enrich", "--all")
 
     assert result.out == "her2: ok, 1 found, 0 new, 0 updated\n"
     assert rows(DB, "SELECT * FROM article") == [before]
@@ -156,7 +156,7 @@ def test_count_above_the_cap_is_split_into_windows(workdir, fake, harvest):
         for _ in range(2000):
             pmid += 1
             fake.add_synthetic(pmid, dt.date(2025, 1, 1) + dt.timedelta(days=day))
-    result = harvest("run", "--since", "2025-01-01")
+    result = harvest("run", "--no-enrich", "--since", "2025-01-01")
 
     assert result.exit_code == 0, result.err
     assert result.out == "big: ok, 12000 found, 12000 new, 0 updated\n"
@@ -177,7 +177,7 @@ def test_a_single_day_above_the_cap_is_an_error(workdir, fake, harvest):
     for pmid in range(41200001, 41200001 + 10000):
         fake.add_synthetic(pmid, dt.date(2025, 1, 2))
 
-    result = harvest("run", "--since", "2025-01-01")
+    result = harvest("run", "--no-enrich", "--since", "2025-01-01")
 
     assert result.exit_code == 1
     message = ("edat 2025-01-02 alone matches 10000 records, more than PubMed's esearch cap of "
@@ -195,7 +195,7 @@ def test_pmids_missing_from_efetch_are_asked_again_then_recorded(workdir, fake, 
     fake.add_synthetic(41000002, dt.date(2025, 3, 2))
     fake.withheld = {41000002}
 
-    result = harvest("run")
+    result = harvest("run", "--no-enrich")
 
     assert result.exit_code == 0
     assert result.out == "her2: ok, 2 found, 1 new, 0 updated, 1 missing\n"
@@ -207,7 +207,7 @@ def test_pmids_missing_from_efetch_are_asked_again_then_recorded(workdir, fake, 
 
     # Next run, PubMed returns it: it is stored and no longer missing.
     fake.withheld = set()
-    result = harvest("run", "--all")
+    result = harvest("run", "--no-enrich", "--all")
     assert result.out == "her2: ok, 0 found, 1 new, 0 updated\n"
     assert [r["pmid"] for r in rows(DB, "SELECT pmid FROM articles ORDER BY pmid")] == [
         41000001, 41000002]
@@ -220,7 +220,7 @@ def test_one_failing_query_does_not_stop_the_others(workdir, fake, harvest):
     fake.add_synthetic(41000001, dt.date(2025, 3, 1), terms={"good"})
     fake.broken_terms["bad"] = Fault(body=ESEARCH_BACKEND_ERROR)
 
-    result = harvest("run")
+    result = harvest("run", "--no-enrich")
 
     assert result.exit_code == 1
     lines = result.out.splitlines()
@@ -255,7 +255,7 @@ def test_raw_xml_is_kept_compressed_and_rebuilds_the_row(workdir, fake, harvest)
     from tests.fake_eutils import FIXTURES
     write_query(workdir / "queries", "her2", start="2025-01-01")
     fake.add_file(FIXTURES / "pubmed" / "structured_markup.xml")
-    assert harvest("run").exit_code == 0
+    assert harvest("run", "--no-enrich").exit_code == 0
 
     [row] = rows(DB, "SELECT pubmed_xml, title, coi_statement FROM article")
     raw = zlib.decompress(row["pubmed_xml"])
@@ -269,7 +269,7 @@ def test_full_text_index_follows_inserts_and_updates(workdir, fake, harvest):
     fake.add_synthetic(41000001, dt.date(2025, 3, 1),
                        title="Trastuzumab resistance in gastric cancer.")
     fake.add_synthetic(41000002, dt.date(2025, 3, 2), title="Pembrolizumab in melanoma.")
-    assert harvest("run").exit_code == 0
+    assert harvest("run", "--no-enrich").exit_code == 0
     match = ("SELECT a.pmid FROM article_fts JOIN article a ON a.id = article_fts.rowid "
              "WHERE article_fts MATCH ? ORDER BY a.pmid")
     assert rows(DB, match, ("trastuzumab",)) == [{"pmid": 41000001}]
@@ -277,7 +277,7 @@ def test_full_text_index_follows_inserts_and_updates(workdir, fake, harvest):
 
     fake.add_synthetic(41000001, dt.date(2025, 3, 1), mdat=TODAY,
                        title="Zanidatamab resistance in gastric cancer.")
-    assert harvest("run", "--all").exit_code == 0
+    assert harvest("run", "--no-enrich", "--all").exit_code == 0
     assert rows(DB, match, ("trastuzumab",)) == []
     assert rows(DB, match, ("zanidatamab",)) == [{"pmid": 41000001}]
     # FTS5's own check of the index against the article table raises if they disagree.

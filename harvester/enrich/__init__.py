@@ -1,0 +1,1 @@
+"""Enrichment: what harvester adds to stored articles from other services."""

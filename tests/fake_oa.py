@@ -1,0 +1,92 @@
+"""Unpaywall and Europe PMC on loopback: answers built from the JSON fixtures in their shapes.
+
+Unpaywall: GET /unpaywall/{doi}?email=... -> the DOI's fixture object, 404 (with Unpaywall's own
+JSON error body) for DOIs it does not hold, or a queued fault. Europe PMC: GET /europepmc/search
+-> the records whose PMID or DOI the query names, paged with cursorMark as Europe PMC does.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from urllib.parse import unquote
+
+from werkzeug import Request, Response
+
+from tests.fake_eutils import Fault
+
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+class FakeOa:
+    def __init__(self):
+        self.unpaywall: dict[str, dict] = {}
+        self.europepmc: list[dict] = []
+        self.faults: dict[str, list[Fault]] = {"unpaywall": [], "europepmc": []}
+        self.requests: list[tuple[str, dict]] = []
+        self.page_size: int | None = None  # None: the pageSize asked for
+
+    def install(self, httpserver) -> "FakeOa":
+        httpserver.expect_request(re.compile(r"^/unpaywall/.+")).respond_with_handler(
+            self.answer_unpaywall)
+        httpserver.expect_request("/europepmc/search").respond_with_handler(self.answer_europepmc)
+        return self
+
+    def add_unpaywall(self, name: str, **changes) -> dict:
+        data = json.loads((FIXTURES / "unpaywall" / name).read_text())
+        data.update(changes)
+        self.unpaywall[data["doi"].lower()] = data
+        return data
+
+    def add_europepmc(self, **fields) -> dict:
+        record = {"id": str(fields.get("pmid", "")), "source": "MED", "isOpenAccess": "N",
+                  "inEPMC": "N", "inPMC": "N", "hasPDF": "N", **fields}
+        self.europepmc.append(record)
+        return record
+
+    def fail(self, service: str, *faults: Fault) -> None:
+        self.faults[service].extend(faults)
+
+    def calls(self, service: str) -> list[dict]:
+        return [params for name, params in self.requests if name == service]
+
+    def answer_unpaywall(self, request: Request) -> Response:
+        doi = unquote(request.path[len("/unpaywall/"):]).lower()
+        self.requests.append(("unpaywall", {"doi": doi, **request.args.to_dict()}))
+        if self.faults["unpaywall"]:
+            fault = self.faults["unpaywall"].pop(0)
+            return Response(fault.body, status=fault.status, headers=fault.headers,
+                            content_type=fault.content_type)
+        if doi not in self.unpaywall:
+            body = {"HTTP_status_code": 404, "error": True,
+                    "message": f"'{doi}' is an invalid doi.  See http://doi.org/{doi}"}
+            return Response(json.dumps(body), status=404, content_type="application/json")
+        return Response(json.dumps(self.unpaywall[doi]), content_type="application/json")
+
+    def answer_europepmc(self, request: Request) -> Response:
+        params = request.args.to_dict()
+        self.requests.append(("europepmc", params))
+        if self.faults["europepmc"]:
+            fault = self.faults["europepmc"].pop(0)
+            return Response(fault.body, status=fault.status, headers=fault.headers,
+                            content_type=fault.content_type)
+        query = params["query"]
+        pmids = set(re.findall(r"EXT_ID:(\d+)", query))
+        dois = {d.lower() for d in re.findall(r'DOI:"([^"]+)"', query)}
+        hits = [r for r in self.europepmc
+                if str(r.get("pmid")) in pmids or (r.get("doi") or "").lower() in dois]
+        size = self.page_size or int(params.get("pageSize", 25))
+        cursor = params.get("cursorMark", "*")
+        start = 0 if cursor == "*" else int(cursor.split("-")[1])
+        page = hits[start:start + size]
+        body = {"version": "6.9", "hitCount": len(hits),
+                "request": {"queryString": query, "resultType": params.get("resultType"),
+                            "cursorMark": cursor, "pageSize": size, "sort": "",
+                            "synonym": False},
+                "resultList": {"result": page}}
+        if hits:
+            # On the last page Europe PMC hands back the cursor it was given.
+            end = start + size
+            body["nextCursorMark"] = f"AoE-{end}" if end < len(hits) else cursor
+        return Response(json.dumps(body), content_type="application/json;charset=UTF-8")
