@@ -85,8 +85,7 @@ class FakeOa:
                             "cursorMark": cursor, "pageSize": size, "sort": "",
                             "synonym": False},
                 "resultList": {"result": page}}
-        if hits:
-            # On the last page Europe PMC hands back the cursor it was given.
-            end = start + size
-            body["nextCursorMark"] = f"AoE-{end}" if end < len(hits) else cursor
+        if start + size < len(hits):
+            # Europe PMC leaves nextCursorMark out on the last page (and on no hits).
+            body["nextCursorMark"] = f"AoE-{start + size}"
         return Response(json.dumps(body), content_type="application/json;charset=UTF-8")
