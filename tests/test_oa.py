@@ -270,3 +270,24 @@ def test_europepmc_no_results(httpserver):
     http = HttpClient(contact="editor@newsletter.org", retries=0)
     assert oa_module.fetch_europepmc(http, httpserver.url_for("/rest"), [41999990], []) == []
     assert len(httpserver.log) == 1
+
+
+def test_an_article_without_doi_gets_its_status_from_europepmc_alone(workdir, fake, oa, harvest):
+    write_query(workdir / "queries", "books", start="2025-01-01")
+    fake.add_file(PUBMED / "book.xml")  # a GeneReviews-style chapter: PMID, no DOI
+    assert harvest("run", "--no-enrich").exit_code == 0
+
+    oa.fail("europepmc", Fault(503, "", {}, "text/plain"), *[Fault(503, "", {}, "text/plain")] * 3)
+    failed = harvest("enrich", "oa")
+    assert failed.exit_code == 1
+    assert failed.out == "open access: 0 checked, 0 changed, 0 open, 1 errors\n"
+    assert rows(DB, "SELECT count(*) AS n FROM oa_status") == [{"n": 0}]  # still due
+
+    oa.add_europepmc(pmid="41148203", inEPMC="Y", inPMC="Y", pmcid=None, isOpenAccess="N")
+    result = harvest("enrich", "oa")
+    assert result.out == "open access: 1 checked, 1 changed, 1 open\n"
+    assert oa.calls("unpaywall") == []
+    assert rows(DB, "SELECT pmid, oa_status, is_oa, oa_url FROM articles") == [
+        {"pmid": 41148203, "oa_status": "green", "is_oa": 1,
+         "oa_url": "https://europepmc.org/article/MED/41148203"}]
+    assert rows(DB, "SELECT source FROM oa_status") == [{"source": "europepmc"}]

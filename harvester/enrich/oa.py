@@ -257,9 +257,10 @@ def enrich_oa(conn: sqlite3.Connection, http: HttpClient, *, unpaywall_url: str,
                                        [a["doi"] for a in batch if a["doi"] and not a["pmid"]])
             except SourceError as e:
                 log.warning("Europe PMC: %s; using Unpaywall alone for this batch", e)
-                epmc = []
-            by_pmid = {r.pmid: r for r in epmc if r.pmid}
-            by_doi = {r.doi: r for r in epmc if r.doi}
+                summary.errors += 1
+                epmc = None
+            by_pmid = {r.pmid: r for r in epmc or () if r.pmid}
+            by_doi = {r.doi: r for r in epmc or () if r.doi}
             results = {}
             for article_id, future in lookups.items():
                 try:
@@ -277,7 +278,9 @@ def enrich_oa(conn: sqlite3.Connection, http: HttpClient, *, unpaywall_url: str,
                 for article in batch:
                     unpaywall = results.get(article["id"])
                     if article["doi"] and unpaywall is None:
-                        continue
+                        continue  # its lookup failed: still due
+                    if not article["doi"] and epmc is None:
+                        continue  # Europe PMC was its only source and failed: still due
                     record = by_pmid.get(article["pmid"]) or by_doi.get(article["doi"])
                     result = combine(unpaywall, record)
                     if record is not None:
