@@ -107,12 +107,13 @@ class HttpClient:
                 problem = "timed out"
             except (requests.exceptions.ConnectionError, requests.exceptions.ChunkedEncodingError,
                     requests.exceptions.ContentDecodingError) as e:
-                problem = f"connection failed ({type(e).__name__})"
+                problem = _connection_problem(e, url)
             except requests.exceptions.RequestException as e:
                 raise SourceError(self.redact(f"{what}: {e}")) from None
             problem = self.redact(problem)
             if attempt > self.retries:
-                raise SourceError(f"{what}: {problem} (gave up after {attempt} attempts)")
+                tries = f"{attempt} attempt" + ("s" if attempt != 1 else "")
+                raise SourceError(f"{what}: {problem} (gave up after {tries})")
             if delay is not None and delay > MAX_RETRY_AFTER:
                 raise SourceError(f"{what}: {problem}; server asks to wait {delay:.0f} s")
             wait = self._backoff(attempt) if delay is None else delay
@@ -122,6 +123,20 @@ class HttpClient:
     def _backoff(self, attempt: int) -> float:
         ceiling = min(MAX_BACKOFF, self.backoff * 2 ** (attempt - 1))
         return random.uniform(ceiling / 2, ceiling)
+
+
+def _connection_problem(error: Exception, url: str) -> str:
+    """Say which connection failure it was, without requests' URL-and-all message."""
+    text = repr(error)
+    host = urlsplit(url).hostname
+    if "NameResolutionError" in text or "Name or service not known" in text \
+            or "Temporary failure in name resolution" in text:
+        return f"cannot resolve host {host} (no network or DNS?)"
+    if "Connection refused" in text:
+        return f"connection refused by {host}"
+    if "IncompleteRead" in text or isinstance(error, requests.exceptions.ChunkedEncodingError):
+        return "the response was cut off"
+    return f"connection failed ({type(error).__name__})"
 
 
 def _retry_after(value: str | None) -> float | None:

@@ -104,3 +104,26 @@ def test_the_api_key_and_email_never_reach_output_or_database(workdir, fake, har
     conn.close()
     assert key not in everything
     assert "editor@newsletter.org" not in everything
+
+
+@pytest.mark.parametrize("url, message", [
+    ("http://127.0.0.1:9/x", "GET http://127.0.0.1:9/x: connection refused by 127.0.0.1 "
+                             "(gave up after 1 attempt)"),
+    ("http://no-such-host.invalid/x", "GET http://no-such-host.invalid/x: cannot resolve host "
+                                      "no-such-host.invalid (no network or DNS?) (gave up after 1 "
+                                      "attempt)"),
+])
+def test_connection_failures_are_named(url, message, monkeypatch):
+    import socket
+    real = socket.getaddrinfo
+
+    def getaddrinfo(host, *args, **kwargs):  # no DNS query leaves the machine
+        if host.endswith(".invalid"):
+            raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+        return real(host, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
+    client = http.HttpClient(contact=None, retries=0)
+    with pytest.raises(http.SourceError) as error:
+        client.call("GET", url, lambda r: r.text)
+    assert str(error.value) == message
