@@ -146,15 +146,19 @@ def _summary_line(ledger) -> str:
 
 
 def _enrich_oa_step(conn, http, settings: Settings, email: str) -> int:
-    """The OA lookups after collecting; a failure is reported and makes the exit code 1."""
+    """The OA lookups after collecting: a failure is reported, the collected data stays."""
     try:
-        summary = enrich_oa(conn, http, unpaywall_url=settings.unpaywall_url,
-                            europepmc_url=settings.europepmc_url, email=email,
-                            limit=settings.oa_limit)
+        return _enrich_oa(conn, http, settings, email)
     except HarvestError as e:
         click.echo(f"open access: failed: {e}")
         log.error("open access: %s", e)
-        return 1
+        return e.exit_code
+
+
+def _enrich_oa(conn, http, settings: Settings, email: str) -> int:
+    summary = enrich_oa(conn, http, unpaywall_url=settings.unpaywall_url,
+                        europepmc_url=settings.europepmc_url, email=email,
+                        limit=settings.oa_limit)
     click.echo(f"open access: {summary.checked} checked, {summary.changed} changed, "
                f"{summary.open} open" + (f", {summary.errors} errors" if summary.errors else ""))
     return 1 if summary.errors else 0
@@ -182,18 +186,15 @@ def enrich_oa_command(limit, db_path, queries_dir):
     email = settings.require_email()
     if limit:
         settings = replace(settings, oa_limit=limit)
-    conn = db.connect(settings.db)
-    http = _http_client(settings, email)
-    try:
-        summary = enrich_oa(conn, http, unpaywall_url=settings.unpaywall_url,
-                            europepmc_url=settings.europepmc_url, email=email,
-                            limit=settings.oa_limit)
-    finally:
-        http.close()
-        conn.close()
-    click.echo(f"open access: {summary.checked} checked, {summary.changed} changed, "
-               f"{summary.open} open" + (f", {summary.errors} errors" if summary.errors else ""))
-    return 1 if summary.errors else 0
+    with RunLock(settings.db) as lock:  # never beside a `harvest run` on the same database
+        lock.acquire(db.now_iso())
+        conn = db.connect(settings.db)
+        http = _http_client(settings, email)
+        try:
+            return _enrich_oa(conn, http, settings, email)
+        finally:
+            http.close()
+            conn.close()
 
 
 @cli.group()
