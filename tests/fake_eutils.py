@@ -13,6 +13,7 @@ import datetime as dt
 import html
 import itertools
 import re
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from xml.etree import ElementTree as ET
@@ -99,6 +100,9 @@ class FakePubmed:
         self.withheld: set[int] = set()  # efetch leaves these out, as NCBI sometimes does
         self.broken_terms: dict[str, Fault] = {}  # esearch for these terms always fails so
         self.cap = 9999
+        self.delay = 0.0  # seconds before each answer, to give a test time to interrupt a run
+        self.random_faults: tuple | None = None  # (random.Random, rate, [Fault, ...])
+        self.injected = 0  # random faults served so far
         self._webenv_ids = itertools.count(1)
 
     # --- holding records ---------------------------------------------------------------------
@@ -137,8 +141,9 @@ class FakePubmed:
     def esearch(self, request: Request) -> Response:
         params = request.values.to_dict()
         self.requests.append(("esearch", params))
-        if self.faults["esearch"]:
-            return _respond(self.faults["esearch"].pop(0))
+        fault = self._fault("esearch")
+        if fault is not None:
+            return _respond(fault)
         term = params["term"]
         if term in self.broken_terms:
             return _respond(self.broken_terms[term])
@@ -165,8 +170,9 @@ class FakePubmed:
     def efetch(self, request: Request) -> Response:
         params = request.values.to_dict()
         self.requests.append(("efetch", params))
-        if self.faults["efetch"]:
-            return _respond(self.faults["efetch"].pop(0))
+        fault = self._fault("efetch")
+        if fault is not None:
+            return _respond(fault)
         if "WebEnv" in params:
             ids = self.webenvs[params["WebEnv"]]
             start = int(params.get("retstart", 0))
@@ -177,6 +183,20 @@ class FakePubmed:
                              if p in self.records and p not in self.withheld)
         body = f"{PUBMED_DOCTYPE}<PubmedArticleSet>\n{articles}\n</PubmedArticleSet>"
         return Response(body, content_type=XML_TYPE)
+
+
+    def _fault(self, endpoint: str) -> Fault | None:
+        """A queued fault first; else, with random_faults set, a random one at its rate."""
+        if self.delay:
+            time.sleep(self.delay)
+        if self.faults[endpoint]:
+            return self.faults[endpoint].pop(0)
+        if self.random_faults:
+            rng, rate, faults = self.random_faults
+            if rng.random() < rate:
+                self.injected += 1
+                return rng.choice(faults)
+        return None
 
 
 def _respond(fault: Fault) -> Response:
