@@ -228,16 +228,19 @@ class PubmedHarvest:
             if matched:
                 self.ledger.esearch_count += search.count
                 wanted = set(search.ids)
-                self.eutils.fetch_search(search, lambda item: self._save(item, now, matched))
+                self.eutils.fetch_search(search,
+                                         lambda item: self._save(item, now, matched, wanted))
             else:
                 stored = db.stored_pmids(self.conn, search.ids)
                 wanted = stored - self.fetched
-                self.eutils.fetch_ids(sorted(wanted), lambda item: self._save(item, now, matched))
+                self.eutils.fetch_ids(sorted(wanted),
+                                      lambda item: self._save(item, now, matched, wanted))
             missing = wanted - self.fetched
             if missing:
                 log.info("%s: %d PMIDs missing from efetch; asking again", self.query.name,
                          len(missing))
-                self.eutils.fetch_ids(sorted(missing), lambda item: self._save(item, now, matched))
+                self.eutils.fetch_ids(sorted(missing),
+                                      lambda item: self._save(item, now, matched, wanted))
                 missing -= self.fetched
             if missing and matched:
                 db.save_missing(self.conn, self.query.name, missing, set(), now)
@@ -266,7 +269,7 @@ class PubmedHarvest:
         with db.transaction(self.conn):
             now = db.now_iso()
             self.writer = db.PubmedWriter(self.conn, now)
-            self.eutils.fetch_ids(pending, lambda item: self._save(item, now, True))
+            self.eutils.fetch_ids(pending, lambda item: self._save(item, now, True, set(pending)))
             self.writer.flush()
             found = set(pending) & self.fetched
             still = set(pending) - found
@@ -275,15 +278,21 @@ class PubmedHarvest:
             self._count()
             db.save_run_query(self.conn, self.run_id, self.query.name, **self.ledger.values())
 
-    def _save(self, item: dict | Deleted, now: str, matched: bool) -> None:
+    def _save(self, item: dict | Deleted, now: str, matched: bool, wanted: set[int]) -> None:
+        """Store one efetch item. A record that was not asked for (a proxy's or cache's mix-up)
+        is left out: it may not match the query."""
         if isinstance(item, Deleted):
             self.conn.executemany("INSERT OR IGNORE INTO deleted_pmid VALUES (?, ?)",
                                   [(p, now) for p in item.pmids])
             log.warning("%s: PubMed deleted PMIDs %s (kept in deleted_pmid)", self.query.name,
                         ", ".join(map(str, item.pmids)))
             return
-        article_id, outcome = self.writer.save(item)
         pmid = item["pmid"]
+        if pmid not in wanted:
+            log.warning("%s: efetch returned PMID %d, which was not asked for; left out",
+                        self.query.name, pmid)
+            return
+        article_id, outcome = self.writer.save(item)
         self.fetched.add(pmid)
         self.progress(self.query.name, len(self.fetched), self.expected)
         if outcome == "new":

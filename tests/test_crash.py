@@ -84,12 +84,10 @@ def test_killed_runs_resume_to_the_clean_result(workdir, fake, httpserver, tmp_p
 
 
 def test_random_faults_on_a_fifth_of_requests(workdir, fake, harvest):
+    """Day after day new and revised records arrive; one database is harvested through a clean
+    server, the other through one that fails a fifth of all requests at random."""
     populate(fake, workdir)
-    assert harvest("run", "--no-enrich", "--db", "clean.db").exit_code == 0
-    expected = rows("clean.db", CONTENT)
-    fake.requests.clear()
-
-    fake.random_faults = (random.Random(7), 0.2, [
+    faults = (random.Random(7), 0.2, [
         Fault(429, '{"error":"API rate limit exceeded"}', {"Retry-After": "0"}, "application/json"),
         Fault(500, "Internal Server Error", {}, "text/plain"),
         Fault(502, "<html>Bad Gateway</html>", {}, "text/html"),
@@ -99,14 +97,34 @@ def test_random_faults_on_a_fifth_of_requests(workdir, fake, harvest):
         Fault(200, truncated_efetch()),
         Fault(200, ""),
     ])
-    codes = []
-    for _ in range(10):  # cron, day after day: each run retries what the last one could not do
-        result = harvest("run", "--all", "--no-enrich", "--db", "mixed.db")
-        codes.append(result.exit_code)
-        if result.exit_code == 0:
-            break
-    assert codes[-1] == 0, codes
-    assert rows("mixed.db", CONTENT) == expected
+    today = dt.datetime.now(dt.timezone.utc).date()
+    mixed_requests = 0
+    pmid = 41400000
+    for day in range(5):
+        if day:
+            for name in ("alpha", "beta", "gamma"):  # new records, and revised old ones
+                for _ in range(20):
+                    pmid += 1
+                    fake.add_synthetic(pmid, today, terms={name})
+            for old in range(41300001 + day, 41301500, 97):
+                fake.add_synthetic(old, dt.date(2025, 1, 1) + dt.timedelta(days=old % 10),
+                                   mdat=today, coi=f"Revised on day {day}.",
+                                   terms={fake.records[old].terms.pop()})
+        fake.random_faults = None
+        assert harvest("run", "--all", "--no-enrich", "--db", "clean.db").exit_code == 0
+        fake.random_faults = faults
+        before = len(fake.requests)
+        codes = []
+        for _ in range(6):  # a failed query is retried by the next run
+            codes.append(harvest("run", "--all", "--no-enrich", "--db", "mixed.db").exit_code)
+            if codes[-1] == 0:
+                break
+        assert codes[-1] == 0, codes
+        mixed_requests += len(fake.requests) - before
+
+    assert rows("mixed.db", CONTENT) == rows("clean.db", CONTENT)
+    assert len(rows("mixed.db", CONTENT)) == 1500 + 4 * 60
     assert rows("mixed.db", "PRAGMA integrity_check") == [{"integrity_check": "ok"}]
     # Faults were really served, about one request in five.
-    assert 0.1 < fake.injected / len(fake.requests) < 0.3
+    assert mixed_requests > 60
+    assert 0.1 < fake.injected / mixed_requests < 0.3

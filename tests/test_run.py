@@ -284,3 +284,18 @@ def test_full_text_index_follows_inserts_and_updates(workdir, fake, harvest):
     conn = sqlite3.connect(DB)
     conn.execute("INSERT INTO article_fts(article_fts, rank) VALUES ('integrity-check', 1)")
     conn.close()
+
+
+def test_a_record_efetch_was_not_asked_for_is_left_out(workdir, fake, harvest):
+    from tests.fake_eutils import PUBMED_DOCTYPE, synthetic_article
+    write_query(workdir / "queries", "her2", start="2025-01-01")
+    fake.add_synthetic(41000001, dt.date(2025, 3, 1))
+    stray = synthetic_article(41999999, dt.date(2025, 3, 1))
+    fake.fail("efetch", Fault(200, f"{PUBMED_DOCTYPE}<PubmedArticleSet>"
+                                   f"{fake.records[41000001].xml}{stray}</PubmedArticleSet>"))
+
+    result = harvest("run", "--no-enrich")
+
+    assert result.out == "her2: ok, 1 found, 1 new, 0 updated\n"
+    assert "her2: efetch returned PMID 41999999, which was not asked for; left out" in result.err
+    assert rows(DB, "SELECT pmid FROM articles") == [{"pmid": 41000001}]
