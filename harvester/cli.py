@@ -31,6 +31,7 @@ from harvester.sources.pubmed import Eutils
 log = logging.getLogger("harvester")
 CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"]}
 _verbose = False
+_quiet = False
 
 
 def location_options(command):
@@ -44,26 +45,47 @@ def location_options(command):
 
 def verbosity_options(command):
     @click.option("-v", "--verbose", is_flag=True, help="Debug logging; tracebacks on errors.")
-    @click.option("-q", "--quiet", is_flag=True, help="Only errors.")
+    @click.option("-q", "--quiet", is_flag=True, help="Silent on success: only errors.")
+    @click.option("--log-file", type=click.Path(dir_okay=False, path_type=Path),
+                  envvar="HARVEST_LOG", show_envvar=True,
+                  help="Append timestamped log lines to this file.")
     @functools.wraps(command)
-    def wrapper(*args, verbose: bool, quiet: bool, **kwargs):
-        setup_logging(verbose, quiet)
+    def wrapper(*args, verbose: bool, quiet: bool, log_file: Path | None, **kwargs):
+        setup_logging(verbose, quiet, log_file)
         return command(*args, **kwargs)
     return wrapper
 
 
-def setup_logging(verbose: bool, quiet: bool) -> None:
-    global _verbose
-    _verbose = verbose
+LOG_FORMAT = logging.Formatter("%(asctime)s %(levelname)s %(message)s", "%Y-%m-%dT%H:%M:%S%z")
+
+
+def setup_logging(verbose: bool, quiet: bool, log_file: Path | None = None) -> None:
+    """stderr: progress and info on a terminal; without one (cron) only warnings and errors, so
+    that cron mails only what needs reading. The log file, if any, gets everything from info up,
+    timestamped."""
+    global _verbose, _quiet
+    _verbose, _quiet = verbose, quiet
+    terminal = sys.stderr.isatty()
     handler = logging.StreamHandler(sys.stderr)
-    if sys.stderr.isatty():
-        handler.setFormatter(logging.Formatter("%(message)s"))
-    else:
-        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s",
-                                               "%Y-%m-%dT%H:%M:%S%z"))
-    log.handlers[:] = [handler]
+    handler.setFormatter(logging.Formatter("%(message)s") if terminal else LOG_FORMAT)
+    handler.setLevel(logging.DEBUG if verbose else logging.ERROR if quiet
+                     else logging.INFO if terminal else logging.WARNING)
+    handlers: list[logging.Handler] = [handler]
+    if log_file is not None:
+        try:
+            log_file.parent.mkdir(parents=True, exist_ok=True)
+            file_handler = logging.FileHandler(log_file, encoding="utf-8")
+        except OSError as e:
+            raise ConfigError(f"{log_file}: cannot write the log file ({e.strerror}); check "
+                              "--log-file / HARVEST_LOG") from None
+        file_handler.setFormatter(LOG_FORMAT)
+        file_handler.setLevel(logging.DEBUG if verbose else logging.INFO)
+        handlers.append(file_handler)
+    for old in log.handlers:
+        old.close()
+    log.handlers[:] = handlers
     log.propagate = False
-    log.setLevel(logging.DEBUG if verbose else logging.ERROR if quiet else logging.INFO)
+    log.setLevel(logging.DEBUG)
 
 
 @click.group(context_settings=CONTEXT_SETTINGS)
@@ -127,7 +149,11 @@ def run(names, run_all, since, no_enrich, db_path, queries_dir):
                 if progress:
                     progress.close()
             for ledger in result.ledgers:
-                click.echo(_summary_line(ledger))
+                if ledger.status != "ok" or (not _quiet and (ledger.new or ledger.updated
+                                                             or ledger.missing)):
+                    click.echo(_summary_line(ledger))
+            if not any(l.new or l.updated or l.status != "ok" for l in result.ledgers):
+                log.info("nothing new")
             oa_code = 0 if no_enrich else _enrich_oa_step(conn, http, settings, email)
             http.close()
         finally:
@@ -151,7 +177,7 @@ def _enrich_oa_step(conn, http, settings: Settings, email: str) -> int:
         return _enrich_oa(conn, http, settings, email)
     except HarvestError as e:
         click.echo(f"open access: failed: {e}")
-        log.error("open access: %s", e)
+        log.error("open access: failed: %s", e)
         return e.exit_code
 
 
@@ -159,8 +185,12 @@ def _enrich_oa(conn, http, settings: Settings, email: str) -> int:
     summary = enrich_oa(conn, http, unpaywall_url=settings.unpaywall_url,
                         europepmc_url=settings.europepmc_url, email=email,
                         limit=settings.oa_limit)
-    click.echo(f"open access: {summary.checked} checked, {summary.changed} changed, "
-               f"{summary.open} open" + (f", {summary.errors} errors" if summary.errors else ""))
+    line = (f"open access: {summary.checked} checked, {summary.changed} changed, "
+            f"{summary.open} open" + (f", {summary.errors} errors" if summary.errors else ""))
+    if summary.errors or (not _quiet and summary.checked):
+        click.echo(line)
+    else:
+        log.info("%s", line)
     return 1 if summary.errors else 0
 
 

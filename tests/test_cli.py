@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 import shutil
 import sqlite3
 import subprocess
@@ -219,13 +220,17 @@ def test_installed_command_against_loopback(workdir, fake, oa, httpserver):
     env = {**os.environ, "HARVEST_EMAIL": EMAIL, "NCBI_API_KEY": "k3y-for-tests-0123456789",
            "HARVEST_EUTILS_URL": httpserver.url_for("/").rstrip("/"), "HARVEST_EUTILS_RATE": "50"}
 
-    done = subprocess.run([executable, "run"], env=env, capture_output=True, text=True,
-                          timeout=60, cwd=workdir)
+    done = subprocess.run([executable, "run", "--log-file", "logs/harvest.log"], env=env,
+                          capture_output=True, text=True, timeout=60, cwd=workdir)
 
     assert done.returncode == 0, done.stderr
     assert done.stdout == ("her2: ok, 2 found, 2 new, 0 updated\n"
                            "open access: 2 checked, 2 changed, 1 open\n")
-    assert " INFO her2: 2 found, 2 new, 0 updated" in done.stderr  # cron-style log lines
+    assert done.stderr == ""  # no terminal (cron): nothing to mail when all went well
+    log_lines = (workdir / "logs" / "harvest.log").read_text().splitlines()
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[+-]\d{4} INFO her2: edat "
+                        r"2025-01-01\.\.\d{4}-\d\d-\d\d: 2 records", log_lines[0])
+    assert log_lines[1].endswith(" INFO her2: 2 found, 2 new, 0 updated")
     assert rows(workdir / DB, "SELECT pmid, doi, journal, oa_status, is_oa, oa_url FROM articles "
                               "ORDER BY pmid") == [
         {"pmid": 41028430, "doi": "10.1016/j.semcancer.2025.02.004",
