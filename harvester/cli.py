@@ -11,6 +11,7 @@ import functools
 from dataclasses import replace
 import json
 import logging
+import os
 import sys
 import time
 import traceback
@@ -108,9 +109,12 @@ def cli():
 @click.option("--since", type=click.DateTime(formats=["%Y-%m-%d"]),
               help="Harvest from this date (YYYY-MM-DD) instead of where the last run stopped.")
 @click.option("--no-enrich", is_flag=True, help="Only collect: skip the open-access lookups.")
+@click.option("--deadline", metavar="DURATION", callback=lambda c, p, v: _duration(v),
+              help="Stop sending requests after this long (e.g. 90s, 20m, 2h); what is "
+                   "committed stays, the rest is retried by the next run.")
 @location_options
 @verbosity_options
-def run(names, run_all, since, no_enrich, db_path, queries_dir):
+def run(names, run_all, since, no_enrich, deadline, db_path, queries_dir):
     """Fetch new and changed records for the saved queries that are due, and store them.
 
     \b
@@ -118,6 +122,7 @@ def run(names, run_all, since, no_enrich, db_path, queries_dir):
         harvest run --all                            # every enabled query
         harvest run --query her2-immune --since 2025-01-01
         harvest run --no-enrich                      # collect only, no OA lookups
+        harvest run -q --deadline 50m                # cron: silent unless something failed
     """
     settings = _settings(db_path, queries_dir)
     email = settings.require_email()
@@ -133,7 +138,8 @@ def run(names, run_all, since, no_enrich, db_path, queries_dir):
         try:
             now = dt.datetime.now(dt.timezone.utc)
             todo = selected if selected is not None else due_queries(conn, queries, now)
-            http = _http_client(settings, email)
+            http = _http_client(settings, email,
+                                deadline=time.monotonic() + deadline if deadline else None)
             if not todo:
                 log.info("no saved query is due (use --all to run them anyway)")
                 oa_code = 0 if no_enrich else _enrich_oa_step(conn, http, settings, email)
@@ -225,6 +231,63 @@ def enrich_oa_command(limit, db_path, queries_dir):
         finally:
             http.close()
             conn.close()
+
+
+@cli.command()
+@click.option("--systemd", is_flag=True, help="Print a systemd service and timer instead.")
+@click.option("--every", default=15, show_default=True, type=click.IntRange(1, 59),
+              help="Minutes between runs; each saved query still runs only when it is due.")
+@location_options
+@verbosity_options
+def schedule(systemd, every, db_path, queries_dir):
+    """Print the crontab line (or systemd units) that runs harvester unattended.
+
+    \b
+        harvest schedule                   # a crontab line: add it with `crontab -e`
+        harvest schedule --systemd         # harvester.service + harvester.timer
+    """
+    settings = _settings(db_path, queries_dir)
+    workdir = Path.cwd().resolve()
+    executable = Path(sys.argv[0]).resolve() if Path(sys.argv[0]).name == "harvest" else None
+    command = str(executable) if executable and executable.exists() else (
+        f"{Path(sys.executable).resolve()} -m harvester")
+    log_file = (settings.db.parent / "harvest.log").resolve()
+    env = {var: str(Path(value).resolve()) if var in ("HARVEST_DB", "HARVEST_QUERIES") else value
+           for var, value in _exported_settings().items()}
+    run_line = f"{command} run -q --log-file {log_file}"
+    from_shell = [v for v in ("HARVEST_EMAIL", "NCBI_API_KEY") if v in os.environ]
+    notes = []
+    if from_shell or not settings.email:
+        notes.append(f"# cron and systemd do not see your shell's exports: put email (and "
+                     f"ncbi_api_key) in {workdir / 'harvest.toml'}")
+    if systemd:
+        environment = "".join(f"Environment={k}={v}\n" for k, v in env.items())
+        click.echo("\n".join(notes + [
+            "# ~/.config/systemd/user/harvester.service",
+            "[Unit]", "Description=harvester: collect new literature records", "",
+            "[Service]", "Type=oneshot", f"WorkingDirectory={workdir}",
+            environment + f"ExecStart={run_line}",
+            "# 75: another run still holds the database; not a failure",
+            "SuccessExitStatus=75", "",
+            "# ~/.config/systemd/user/harvester.timer",
+            "[Unit]", f"Description=Run harvester every {every} minutes", "",
+            "[Timer]", f"OnCalendar=*:0/{every}", "Persistent=true", "",
+            "[Install]", "WantedBy=timers.target", "",
+            "# then: systemctl --user enable --now harvester.timer"]))
+        return 0
+    exports = "".join(f"{k}={v} " for k, v in env.items())
+    click.echo("\n".join(notes + [
+        f"# harvester: every {every} minutes; each saved query runs when its schedule is due",
+        f"*/{every} * * * * cd {workdir} && {exports}{run_line}"]))
+    return 0
+
+
+def _exported_settings() -> dict[str, str]:
+    """Non-secret settings set in the environment, to repeat in the cron line."""
+    from harvester.config import ENV_VARS
+    secret = {"HARVEST_EMAIL", "NCBI_API_KEY"}
+    return {var: os.environ[var] for var in ENV_VARS.values()
+            if var not in secret and os.environ.get(var)}
 
 
 @cli.group()
@@ -368,9 +431,25 @@ def _settings(db_path: Path | None, queries_dir: Path | None) -> Settings:
     return load_settings(db=db_path, queries=queries_dir)
 
 
-def _http_client(settings: Settings, email: str) -> HttpClient:
+def _duration(value: str | None) -> float | None:
+    """'90s', '20m', '2h' or plain seconds -> seconds."""
+    if value is None:
+        return None
+    units = {"s": 1, "m": 60, "h": 3600}
+    number, unit = (value[:-1], value[-1]) if value[-1:] in units else (value, "s")
+    try:
+        seconds = float(number) * units[unit]
+    except ValueError:
+        seconds = -1
+    if seconds <= 0:
+        raise click.BadParameter(f"{value!r} is not a duration; write e.g. 90s, 20m or 2h",
+                                 param_hint="--deadline")
+    return seconds
+
+
+def _http_client(settings: Settings, email: str, deadline: float | None = None) -> HttpClient:
     return HttpClient(contact=email, secrets=settings.secrets(), timeout=settings.timeout,
-                      retries=settings.retries, backoff=settings.backoff,
+                      retries=settings.retries, backoff=settings.backoff, deadline=deadline,
                       rates={host_of(settings.eutils_url): settings.ncbi_rate,
                              host_of(settings.unpaywall_url): UNPAYWALL_RATE,
                              host_of(settings.europepmc_url): EUROPEPMC_RATE})

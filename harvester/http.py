@@ -29,6 +29,10 @@ class RetryableError(SourceError):
     """A response that may be right next time (HTML page, truncated body, backend error in a 200)."""
 
 
+class DeadlineReached(SourceError):
+    """The run's --deadline has passed: no more requests."""
+
+
 class RateLimiter:
     """At most `rate` requests a second, across threads: each caller waits for its own slot."""
 
@@ -50,7 +54,8 @@ class HttpClient:
     """requests.Session with the project's policy. One per run; limits are per host."""
 
     def __init__(self, *, contact: str | None, secrets: list[str] = (), timeout: float = 60.0,
-                 retries: int = 5, backoff: float = 1.0, rates: dict[str, float] | None = None):
+                 retries: int = 5, backoff: float = 1.0, rates: dict[str, float] | None = None,
+                 deadline: float | None = None):
         self.session = requests.Session()
         agent = f"harvester/{__version__} (literature harvester"
         agent += f"; mailto:{contact})" if contact else ")"
@@ -61,6 +66,7 @@ class HttpClient:
         self.secrets = [s for s in secrets if s]
         self._limiters = {host: RateLimiter(rate) for host, rate in (rates or {}).items()}
         self.requests_made = 0
+        self.deadline = deadline  # time.monotonic() after which no request starts
 
     def close(self) -> None:
         self.session.close()
@@ -88,11 +94,12 @@ class HttpClient:
             attempt += 1
             if limiter:
                 limiter.wait()
+            timeout = self._timeout(what)
             delay = None
             try:
                 self.requests_made += 1
                 with self.session.request(method, url, params=params, data=data, stream=stream,
-                                          timeout=self.timeout) as response:
+                                          timeout=timeout) as response:
                     if response.status_code in RETRY_STATUSES:
                         problem = f"HTTP {response.status_code}"
                         delay = _retry_after(response.headers.get("Retry-After"))
@@ -117,8 +124,20 @@ class HttpClient:
             if delay is not None and delay > MAX_RETRY_AFTER:
                 raise SourceError(f"{what}: {problem}; server asks to wait {delay:.0f} s")
             wait = self._backoff(attempt) if delay is None else delay
+            if self.deadline is not None and time.monotonic() + wait >= self.deadline:
+                raise DeadlineReached(f"{what}: {problem}; the run's deadline comes before "
+                                      "another try")
             log.warning("%s: %s; retry %d/%d in %.1f s", what, problem, attempt, self.retries, wait)
             time.sleep(wait)
+
+    def _timeout(self, what: str) -> tuple[float, float]:
+        """The usual timeouts, cut short so that no request outlives the deadline."""
+        if self.deadline is None:
+            return self.timeout
+        left = self.deadline - time.monotonic()
+        if left <= 0:
+            raise DeadlineReached(f"{what}: not sent, the run's deadline has passed")
+        return (min(self.timeout[0], left), min(self.timeout[1], left))
 
     def _backoff(self, attempt: int) -> float:
         ceiling = min(MAX_BACKOFF, self.backoff * 2 ** (attempt - 1))

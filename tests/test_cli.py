@@ -255,3 +255,29 @@ def test_terminal_progress_line():
     progress.close()
     assert out.getvalue() == ("\rher2: [###############...............] 5/10 records"
                               "\rher2: [##############################] 10/10 records\n")
+
+
+def test_schedule_prints_a_crontab_line_without_secrets(workdir, harvest, monkeypatch):
+    monkeypatch.setenv("HARVEST_EMAIL", EMAIL)
+    monkeypatch.setenv("NCBI_API_KEY", "k3y-not-to-print")
+    monkeypatch.setenv("HARVEST_DB", "store/h.db")
+    result = harvest("schedule", "--every", "10")
+    assert result.exit_code == 0
+    lines = result.out.splitlines()
+    assert lines[0] == (f"# cron and systemd do not see your shell's exports: put email (and "
+                        f"ncbi_api_key) in {workdir.resolve() / 'harvest.toml'}")
+    assert lines[1] == ("# harvester: every 10 minutes; each saved query runs when its schedule "
+                        "is due")
+    command = f"{Path(sys.executable).resolve()} -m harvester"  # argv[0] is not `harvest` here
+    assert lines[2] == (f"*/10 * * * * cd {workdir.resolve()} && HARVEST_DB="
+                        f"{workdir.resolve() / 'store' / 'h.db'} HARVEST_EUTILS_URL=http://127.0.0.1:9 "
+                        f"HARVEST_UNPAYWALL_URL=http://127.0.0.1:9 HARVEST_EUROPEPMC_URL="
+                        f"http://127.0.0.1:9 {command} run -q --log-file "
+                        f"{workdir.resolve() / 'store' / 'harvest.log'}")
+    assert EMAIL not in result.out and "k3y-not-to-print" not in result.out
+
+    units = harvest("schedule", "--systemd")
+    assert "OnCalendar=*:0/15" in units.out.splitlines()
+    assert "SuccessExitStatus=75" in units.out.splitlines()
+    assert f"WorkingDirectory={workdir.resolve()}" in units.out.splitlines()
+    assert "k3y-not-to-print" not in units.out and EMAIL not in units.out

@@ -128,3 +128,25 @@ def test_random_faults_on_a_fifth_of_requests(workdir, fake, harvest):
     # Faults were really served, about one request in five.
     assert mixed_requests > 60
     assert 0.1 < fake.injected / mixed_requests < 0.3
+
+
+def test_deadline_stops_the_run_and_the_next_run_finishes(workdir, fake, harvest):
+    populate(fake, workdir)
+    fake.delay = 0.4  # a slow server: each answer takes 0.4 s
+
+    result = harvest("run", "--no-enrich", "--deadline", "1s")
+
+    assert result.exit_code == 1
+    failed = [l for l in result.out.splitlines() if ": failed, " in l]
+    assert failed and all("deadline" in l for l in failed)
+    assert rows("data/harvest.db", "PRAGMA integrity_check") == [{"integrity_check": "ok"}]
+    fake.delay = 0
+    assert harvest("run", "--no-enrich", "--all").exit_code == 0
+    assert rows("data/harvest.db", "SELECT count(*) AS n FROM articles") == [{"n": 1500}]
+
+
+def test_a_bad_deadline_is_a_usage_error(workdir, harvest):
+    result = harvest("run", "--deadline", "soon")
+    assert result.exit_code == 2
+    assert result.err.splitlines()[-1] == ("Error: Invalid value for --deadline: 'soon' is not "
+                                           "a duration; write e.g. 90s, 20m or 2h")
