@@ -60,7 +60,8 @@ def test_killed_runs_resume_to_the_clean_result(workdir, fake, httpserver, tmp_p
     kills = 0
     db_path = workdir / "killed.db"
     for _ in range(8):
-        process = subprocess.Popen([*command[:2], "--all", "--no-enrich", "--db", str(db_path)],
+        # --since: every attempt redoes all windows, so a kill can land anywhere in them.
+        process = subprocess.Popen([*command, "--db", str(db_path)],
                                    env=env, cwd=workdir, stdout=subprocess.DEVNULL,
                                    stderr=subprocess.DEVNULL)
         time.sleep(rng.uniform(0.05, 1.2))
