@@ -450,6 +450,7 @@ def _duration(value: str | None) -> float | None:
 def _http_client(settings: Settings, email: str, deadline: float | None = None) -> HttpClient:
     return HttpClient(contact=email, secrets=settings.secrets(), timeout=settings.timeout,
                       retries=settings.retries, backoff=settings.backoff, deadline=deadline,
+                      max_bytes=settings.max_response_mb * 2**20,
                       rates={host_of(settings.eutils_url): settings.ncbi_rate,
                              host_of(settings.unpaywall_url): UNPAYWALL_RATE,
                              host_of(settings.europepmc_url): EUROPEPMC_RATE})

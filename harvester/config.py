@@ -36,6 +36,7 @@ class Settings:
     unpaywall_url: str = DEFAULT_UNPAYWALL_URL
     europepmc_url: str = DEFAULT_EUROPEPMC_URL
     oa_limit: int = 1000  # articles looked up per run, oldest due first
+    max_response_mb: int = 256  # bigger response bodies are refused
     timeout: float = 60.0  # read timeout, seconds
     retries: int = 5
     backoff: float = 1.0  # first retry waits about this long, doubling each time
@@ -70,6 +71,7 @@ ENV_VARS = {
     "unpaywall_url": "HARVEST_UNPAYWALL_URL",
     "europepmc_url": "HARVEST_EUROPEPMC_URL",
     "oa_limit": "HARVEST_OA_LIMIT",
+    "max_response_mb": "HARVEST_MAX_RESPONSE_MB",
     "timeout": "HARVEST_TIMEOUT",
     "retries": "HARVEST_RETRIES",
     "backoff": "HARVEST_BACKOFF",

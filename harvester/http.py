@@ -29,6 +29,10 @@ class RetryableError(SourceError):
     """A response that may be right next time (HTML page, truncated body, backend error in a 200)."""
 
 
+class TooLarge(SourceError):
+    """A response body over the size cap: refused, not retried."""
+
+
 class DeadlineReached(SourceError):
     """The run's --deadline has passed: no more requests."""
 
@@ -55,7 +59,7 @@ class HttpClient:
 
     def __init__(self, *, contact: str | None, secrets: list[str] = (), timeout: float = 60.0,
                  retries: int = 5, backoff: float = 1.0, rates: dict[str, float] | None = None,
-                 deadline: float | None = None):
+                 deadline: float | None = None, max_bytes: int = 256 * 2**20):
         self.session = requests.Session()
         agent = f"harvester/{__version__} (literature harvester"
         agent += f"; mailto:{contact})" if contact else ")"
@@ -67,6 +71,7 @@ class HttpClient:
         self._limiters = {host: RateLimiter(rate) for host, rate in (rates or {}).items()}
         self.requests_made = 0
         self.deadline = deadline  # time.monotonic() after which no request starts
+        self.max_bytes = max_bytes  # larger bodies are refused (a broken or hostile server)
 
     def close(self) -> None:
         self.session.close()
@@ -108,6 +113,8 @@ class HttpClient:
                             f"{what}: HTTP {response.status_code} {_snippet(response)}".rstrip()))
                     else:
                         return handle(response)
+            except TooLarge as e:
+                raise SourceError(f"{what}: {e}") from None
             except RetryableError as e:
                 problem = str(e)
             except requests.exceptions.Timeout:
@@ -129,6 +136,22 @@ class HttpClient:
                                       "another try")
             log.warning("%s: %s; retry %d/%d in %.1f s", what, problem, attempt, self.retries, wait)
             time.sleep(wait)
+
+    def iter_body(self, response: requests.Response, chunk: int = 64 * 1024):
+        """The body in chunks, stopping with TooLarge past max_bytes."""
+        declared = response.headers.get("Content-Length", "")
+        if declared.isdigit() and int(declared) > self.max_bytes:
+            raise TooLarge(f"response of {int(declared):,} bytes is over the "
+                           f"{self.max_bytes:,}-byte cap")
+        seen = 0
+        for piece in response.iter_content(chunk):
+            seen += len(piece)
+            if seen > self.max_bytes:
+                raise TooLarge(f"response is over the {self.max_bytes:,}-byte cap")
+            yield piece
+
+    def body(self, response: requests.Response) -> bytes:
+        return b"".join(self.iter_body(response))
 
     def _timeout(self, what: str) -> tuple[float, float]:
         """The usual timeouts, cut short so that no request outlives the deadline."""
@@ -178,9 +201,9 @@ def _without_query(url: str) -> str:
 
 
 def _snippet(response: requests.Response) -> str:
-    try:
-        text = response.text[:200]
-    except Exception:  # an undecodable error body is not worth a second error
+    try:  # the first KiB only: an error page can be as large as anything else
+        text = next(response.iter_content(1024), b"").decode("utf-8", "replace")
+    except Exception:  # an unreadable error body is not worth a second error
         return ""
     return " ".join(text.split())[:120]
 

@@ -66,7 +66,8 @@ def test_unknown_key_in_harvest_toml(workdir, harvest):
     assert result.exit_code == 2
     assert result.err == ("Error: harvest.toml: unknown key 'emial'; allowed keys: db, queries, "
                           "email, ncbi_api_key, eutils_url, eutils_rate, unpaywall_url, "
-                          "europepmc_url, oa_limit, timeout, retries, backoff\n")
+                          "europepmc_url, oa_limit, max_response_mb, timeout, retries, "
+                          "backoff\n")
 
 
 def test_an_invalid_query_file_is_skipped_and_the_others_run(workdir, fake, harvest):

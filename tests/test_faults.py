@@ -134,3 +134,17 @@ def test_phrase_not_found_is_a_warning(two_records, harvest):
     check = harvest("queries", "check")
     assert check.exit_code == 0
     assert "warn   her2: phrase not found: qqzzx" in check.out.splitlines()
+
+
+def test_a_response_over_the_size_cap_is_refused(two_records, harvest, monkeypatch):
+    monkeypatch.setenv("HARVEST_MAX_RESPONSE_MB", "1")
+    huge = f"{PUBMED_DOCTYPE}<PubmedArticleSet>" + " " * (2 * 2**20) + "</PubmedArticleSet>"
+    two_records.fail("efetch", Fault(200, huge))
+
+    result = harvest("run", "--no-enrich")
+
+    assert result.exit_code == 1
+    assert result.out == ("her2: failed, 0 found, 0 new, 0 updated: efetch 1-2: response of "
+                          f"{len(huge.encode()):,} bytes is over the 1,048,576-byte cap\n")
+    assert len(two_records.calls("efetch")) == 1  # not retried
+    assert rows(DB, "SELECT count(*) AS n FROM article") == [{"n": 0}]

@@ -9,6 +9,7 @@ batches) and records the result: the current state in `oa_status`, every change 
 from __future__ import annotations
 
 import datetime as dt
+import json
 import logging
 import sqlite3
 from concurrent.futures import ThreadPoolExecutor
@@ -180,13 +181,13 @@ def fetch_unpaywall(http: HttpClient, base_url: str, doi: str, email: str) -> Oa
                 "Unpaywall refused the contact email (HTTP 422); set HARVEST_EMAIL to a real "
                 "address you read (placeholder domains such as example.com are refused)")
         try:
-            return parse_unpaywall(response.json())
+            return parse_unpaywall(json.loads(http.body(response)))
         except ValueError:
             raise RetryableError(f"Unpaywall {doi}: not JSON") from None
 
     url = f"{base_url.rstrip('/')}/{quote(doi, safe='/()')}"
     return http.call("GET", url, handle, params={"email": email}, accept=(404, 422),
-                     what=f"Unpaywall {doi}")
+                     stream=True, what=f"Unpaywall {doi}")
 
 
 def fetch_europepmc(http: HttpClient, base_url: str, pmids: list[int],
@@ -199,7 +200,8 @@ def fetch_europepmc(http: HttpClient, base_url: str, pmids: list[int],
     while True:
         params = {"query": query, "format": "json", "resultType": "core",
                   "pageSize": EUROPEPMC_PAGE_SIZE, "cursorMark": cursor}
-        page = http.call("GET", f"{base_url.rstrip('/')}/search", _json, params=params,
+        page = http.call("GET", f"{base_url.rstrip('/')}/search",
+                         lambda response: _json(http, response), params=params, stream=True,
                          what=f"Europe PMC search ({len(pmids) + len(dois)} ids)")
         results = (page.get("resultList") or {}).get("result") or []
         records += [parse_europepmc_result(r) for r in results]
@@ -209,11 +211,11 @@ def fetch_europepmc(http: HttpClient, base_url: str, pmids: list[int],
             return records
 
 
-def _json(response):
+def _json(http: HttpClient, response):
     if "json" not in response.headers.get("Content-Type", ""):
         raise RetryableError(f"not JSON ({response.headers.get('Content-Type')})")
     try:
-        return response.json()
+        return json.loads(http.body(response))
     except ValueError:
         raise RetryableError("malformed JSON") from None
 

@@ -90,7 +90,8 @@ class Eutils:
             "retmax": retmax, "usehistory": "y", **self.identity,
         }
         result = self.http.call("POST", f"{self.base_url}/esearch.fcgi",
-                                lambda r: parse_esearch(_xml_body(r, "esearch")), data=data,
+                                lambda r: parse_esearch(self._xml_body(r, "esearch")), data=data,
+                                stream=True,
                                 what=f"esearch {datetype} {mindate}..{maxdate}")
         if result.count <= retmax and len(result.ids) != min(result.count, retmax):
             raise EutilsError(f"esearch said Count {result.count} but listed {len(result.ids)} ids")
@@ -119,11 +120,15 @@ class Eutils:
                     **self.identity}
             self._efetch(data, on_item, f"efetch {len(chunk)} ids")
 
+    def _xml_body(self, response, what: str) -> bytes:
+        _check_xml_response(response, what)
+        return self.http.body(response)
+
     def _efetch(self, data: dict, on_item, what: str) -> None:
         def handle(response):
             _check_xml_response(response, "efetch")
             try:
-                for item in parse_efetch(response.iter_content(STREAM_CHUNK)):
+                for item in parse_efetch(self.http.iter_body(response, STREAM_CHUNK)):
                     on_item(item)
             except EfetchError as e:
                 raise EutilsError(str(e)) from None
@@ -138,6 +143,4 @@ def _check_xml_response(response, what: str) -> None:
         raise EutilsError(f"an HTML page ({kind}) instead of {what} XML")
 
 
-def _xml_body(response, what: str) -> bytes:
-    _check_xml_response(response, what)
-    return response.content
+
