@@ -92,11 +92,13 @@ def test_the_api_key_and_email_never_reach_output_or_database(workdir, fake, har
     fake.fail("esearch", *[Fault(400, f"Bad request: api_key={key}&email=editor@newsletter.org",
                                  {}, "text/plain")])
 
-    result = harvest("run", "--no-enrich", "-v")
+    result = harvest("run", "--no-enrich", "-v", "--log-file", "harvest.log")
 
     assert result.exit_code == 1
     assert "api_key=***" in result.out
     everything = result.out + result.err + Path("data/harvest.db").read_bytes().decode("latin-1")
+    everything += Path("harvest.log").read_text()
+    assert "api_key=***" in Path("harvest.log").read_text()
     conn = sqlite3.connect("data/harvest.db")
     everything += repr(conn.execute("SELECT * FROM runs").fetchall())
     everything += repr(conn.execute("SELECT * FROM run_queries").fetchall())
@@ -127,3 +129,49 @@ def test_connection_failures_are_named(url, message, monkeypatch):
     with pytest.raises(http.SourceError) as error:
         client.call("GET", url, lambda r: r.text)
     assert str(error.value) == message
+
+
+def test_connection_reset_is_retried_then_named(clock):
+    """A server that accepts, reads the request and resets the connection (RST)."""
+    import socket
+    import struct
+    import threading
+
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen()
+    port = listener.getsockname()[1]
+    accepted = []
+
+    def serve():
+        for _ in range(3):
+            conn, _ = listener.accept()
+            accepted.append(conn.recv(4096))
+            conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            conn.close()
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    client = http.HttpClient(contact=None, retries=2, backoff=0.01)
+    with pytest.raises(http.SourceError) as error:
+        client.call("GET", f"http://127.0.0.1:{port}/x", lambda r: r.text)
+    thread.join(timeout=5)
+    listener.close()
+    assert str(error.value) == (f"GET http://127.0.0.1:{port}/x: connection failed "
+                                "(ConnectionError) (gave up after 3 attempts)")
+    assert len(accepted) == 3 and all(r.startswith(b"GET /x HTTP/1.1") for r in accepted)
+
+
+def test_a_server_that_never_answers_times_out_instead_of_hanging(workdir, fake, harvest,
+                                                                    monkeypatch):
+    monkeypatch.setenv("HARVEST_TIMEOUT", "0.3")
+    monkeypatch.setenv("HARVEST_RETRIES", "1")
+    write_query(workdir / "queries", "her2", start="2025-01-01")
+    fake.delay = 1.0
+
+    result = harvest("run", "--no-enrich")
+
+    assert result.exit_code == 1
+    today = dt.datetime.now(dt.timezone.utc).date()
+    assert result.out == (f"her2: failed, 0 found, 0 new, 0 updated: esearch edat "
+                          f"2025-01-01..{today}: timed out (gave up after 2 attempts)\n")
