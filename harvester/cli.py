@@ -21,6 +21,8 @@ import click
 
 from harvester import __version__, db
 from harvester.config import EUROPEPMC_RATE, UNPAYWALL_RATE, Settings, load_settings
+from harvester.enrich.coi import enrich_coi
+from harvester.enrich.coi_classify import classify
 from harvester.enrich.oa import enrich_oa
 from harvester.errors import ConfigError, HarvestError
 from harvester.http import HttpClient, host_of
@@ -142,7 +144,7 @@ def run(names, run_all, since, no_enrich, deadline, db_path, queries_dir):
                                 deadline=time.monotonic() + deadline if deadline else None)
             if not todo:
                 log.info("no saved query is due (use --all to run them anyway)")
-                oa_code = 0 if no_enrich else _enrich_oa_step(conn, http, settings, email)
+                oa_code = 0 if no_enrich else _enrich_step(conn, http, settings, email)
                 http.close()
                 return 2 if problems else oa_code
             eutils = Eutils(http, settings.eutils_url, email, settings.ncbi_api_key)
@@ -160,7 +162,7 @@ def run(names, run_all, since, no_enrich, deadline, db_path, queries_dir):
                     click.echo(_summary_line(ledger))
             if not any(l.new or l.updated or l.status != "ok" for l in result.ledgers):
                 log.info("nothing new")
-            oa_code = 0 if no_enrich else _enrich_oa_step(conn, http, settings, email)
+            oa_code = 0 if no_enrich else _enrich_step(conn, http, settings, email)
             http.close()
         finally:
             conn.close()
@@ -177,14 +179,31 @@ def _summary_line(ledger) -> str:
     return line
 
 
-def _enrich_oa_step(conn, http, settings: Settings, email: str) -> int:
-    """The OA lookups after collecting: a failure is reported, the collected data stays."""
-    try:
-        return _enrich_oa(conn, http, settings, email)
-    except HarvestError as e:
-        click.echo(f"open access: failed: {e}")
-        log.error("open access: failed: %s", e)
-        return e.exit_code
+def _enrich_step(conn, http, settings: Settings, email: str) -> int:
+    """Open access, then conflicts of interest, after collecting. A failure is reported and
+    sets the exit code; the collected data stays."""
+    codes = []
+    for name, step in (("open access", _enrich_oa), ("conflicts of interest", _enrich_coi)):
+        try:
+            codes.append(step(conn, http, settings, email))
+        except HarvestError as e:
+            click.echo(f"{name}: failed: {e}")
+            log.error("%s: failed: %s", name, e)
+            codes.append(e.exit_code)
+    return max(codes)
+
+
+def _enrich_coi(conn, http, settings: Settings, email: str | None = None) -> int:
+    summary = enrich_coi(conn, http, europepmc_url=settings.europepmc_url,
+                         limit=settings.oa_limit)
+    line = (f"conflicts of interest: {summary.checked} checked, {summary.found} statements, "
+            f"{summary.declared} declared" + (f", {summary.errors} errors" if summary.errors
+                                              else ""))
+    if summary.errors or (not _quiet and summary.checked):
+        click.echo(line)
+    else:
+        log.info("%s", line)
+    return 1 if summary.errors else 0
 
 
 def _enrich_oa(conn, http, settings: Settings, email: str) -> int:
@@ -397,6 +416,73 @@ def status(as_json, n_runs, db_path, queries_dir):
         if q["last_error"]:
             click.echo(f"{q['query']}: last error: {q['last_error']}")
     return 0
+
+
+@enrich.command("coi")
+@click.option("--limit", type=click.IntRange(min=1),
+              help="Look at most at this many articles. [env: HARVEST_OA_LIMIT; default: 1000]")
+@location_options
+@verbosity_options
+def enrich_coi_command(limit, db_path, queries_dir):
+    """Find and classify conflict-of-interest statements (PubMed, Europe PMC full text).
+
+    \b
+        harvest enrich coi                # new articles, not-found re-checks, changed ones
+    """
+    settings = _settings(db_path, queries_dir)
+    if limit:
+        settings = replace(settings, oa_limit=limit)
+    with RunLock(settings.db) as lock:
+        lock.acquire(db.now_iso())
+        conn = db.connect(settings.db)
+        http = _http_client(settings, settings.email)
+        try:
+            return _enrich_coi(conn, http, settings)
+        finally:
+            http.close()
+            conn.close()
+
+
+@cli.group()
+def coi():
+    """Conflict-of-interest tools."""
+
+
+@coi.command("classify")
+@click.argument("source", type=click.File("r", encoding="utf-8"), default="-", required=False)
+@verbosity_options
+def coi_classify(source):
+    """Classify statements: one per line, JSON {"text": ..., "authors": [...]} or plain text.
+
+    Writes one JSON object per line: status, organizations, authors_declaring, evidence.
+    A bad line gets an error on stderr naming it; the others are still classified (exit 2).
+
+    \b
+        harvest coi classify statements.jsonl
+        echo "A.B. is a consultant for Roche." | harvest coi classify
+    """
+    bad = 0
+    for number, line in enumerate(source, 1):
+        if not line.strip():
+            continue
+        text, authors = line.strip(), None
+        if text.startswith("{"):
+            try:
+                item = json.loads(text)
+                text, authors = item["text"], item.get("authors")
+                if not isinstance(text, str) or not (authors is None or (
+                        isinstance(authors, list) and all(isinstance(a, str) for a in authors))):
+                    raise TypeError
+            except (ValueError, KeyError, TypeError):
+                click.echo(f"Error: line {number}: not a JSON object with a string \"text\" "
+                           "and an optional list of author names \"authors\"", err=True)
+                bad += 1
+                continue
+        result = classify(text, authors)
+        click.echo(json.dumps({"status": result.status, "organizations": result.organizations,
+                               "authors_declaring": result.authors_declaring,
+                               "evidence": result.evidence}, ensure_ascii=False))
+    return 2 if bad else 0
 
 
 # --- helpers ---------------------------------------------------------------------------------

@@ -248,15 +248,16 @@ MIGRATIONS: list[str] = [
     CREATE INDEX oa_status_next_check ON oa_status(next_check_at);
 
     CREATE TABLE oa_observation (
+        id INTEGER PRIMARY KEY,
         article_id INTEGER NOT NULL REFERENCES article(id) ON DELETE CASCADE,
         observed_at TEXT NOT NULL,
         oa_status TEXT NOT NULL,
         is_oa INTEGER,
         oa_license TEXT,
         oa_url TEXT,
-        source TEXT NOT NULL,
-        PRIMARY KEY (article_id, observed_at)
+        source TEXT NOT NULL
     );
+    CREATE INDEX oa_observation_article ON oa_observation(article_id, observed_at);
 
     CREATE TABLE europepmc_record (
         article_id INTEGER PRIMARY KEY REFERENCES article(id) ON DELETE CASCADE,
@@ -302,6 +303,85 @@ MIGRATIONS: list[str] = [
         a.first_seen_at,
         a.updated_at
     FROM article a LEFT JOIN oa_status o ON o.article_id = a.id;
+    """,
+    # 3: conflict-of-interest statements: classification, declaring authors, organizations,
+    # history; `articles` shows them.
+    """
+    CREATE TABLE coi (
+        article_id INTEGER PRIMARY KEY REFERENCES article(id) ON DELETE CASCADE,
+        status TEXT NOT NULL,
+        statement TEXT,
+        source TEXT,
+        evidence TEXT,
+        organizations TEXT NOT NULL DEFAULT '[]',
+        authors_declaring INTEGER,
+        authors_total INTEGER,
+        checked_at TEXT NOT NULL,
+        changed_at TEXT NOT NULL,
+        next_check_at TEXT,
+        checks INTEGER NOT NULL DEFAULT 1,
+        article_hash TEXT
+    );
+    CREATE INDEX coi_next_check ON coi(next_check_at);
+
+    CREATE TABLE coi_organization (
+        article_id INTEGER NOT NULL REFERENCES article(id) ON DELETE CASCADE,
+        organization TEXT NOT NULL,
+        PRIMARY KEY (article_id, organization)
+    );
+    CREATE INDEX coi_organization_name ON coi_organization(organization);
+
+    CREATE TABLE coi_author (
+        article_id INTEGER NOT NULL REFERENCES article(id) ON DELETE CASCADE,
+        author_position INTEGER NOT NULL,
+        declares INTEGER NOT NULL,
+        PRIMARY KEY (article_id, author_position)
+    );
+
+    CREATE TABLE coi_history (
+        id INTEGER PRIMARY KEY,
+        article_id INTEGER NOT NULL REFERENCES article(id) ON DELETE CASCADE,
+        observed_at TEXT NOT NULL,
+        status TEXT NOT NULL,
+        statement TEXT,
+        source TEXT
+    );
+    CREATE INDEX coi_history_article ON coi_history(article_id, observed_at);
+
+    DROP VIEW articles;
+    CREATE VIEW articles AS
+    SELECT
+        a.pmid,
+        a.doi,
+        a.pmcid,
+        a.title,
+        a.abstract,
+        a.journal,
+        a.pub_date,
+        (SELECT json_group_array(name) FROM (
+            SELECT name FROM article_publication_type WHERE article_id = a.id ORDER BY position
+        )) AS publication_types,
+        (SELECT json_group_array(label) FROM (
+            SELECT coalesce(collective_name,
+                            trim(coalesce(last_name, '') || ' ' || coalesce(initials, ''))) AS label
+            FROM article_author WHERE article_id = a.id ORDER BY position
+        )) AS authors,
+        o.oa_status,
+        o.is_oa,
+        o.oa_url,
+        o.oa_license,
+        c.status AS coi_status,
+        coalesce(c.statement, a.coi_statement) AS coi_statement,
+        coalesce(c.source, CASE WHEN a.coi_statement IS NOT NULL THEN 'pubmed' END) AS coi_source,
+        c.organizations AS coi_organizations,
+        (SELECT json_group_array(query) FROM (
+            SELECT query FROM query_match WHERE article_id = a.id ORDER BY query
+        )) AS queries,
+        a.first_seen_at,
+        a.updated_at
+    FROM article a
+    LEFT JOIN oa_status o ON o.article_id = a.id
+    LEFT JOIN coi c ON c.article_id = a.id;
     """,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)

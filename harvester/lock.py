@@ -6,7 +6,7 @@ import fcntl
 import os
 from pathlib import Path
 
-from harvester.errors import LockedError
+from harvester.errors import DatabaseError, LockedError
 
 
 class RunLock:
@@ -15,8 +15,12 @@ class RunLock:
         self._file = None
 
     def acquire(self, started_at: str) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        handle = open(self.path, "a+")
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            handle = open(self.path, "a+")
+        except OSError as e:
+            raise DatabaseError(f"{self.path.parent}: cannot write here ({e.strerror}); give this "
+                                "user write access to the database's folder") from None
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:

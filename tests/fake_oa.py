@@ -26,12 +26,22 @@ class FakeOa:
         self.faults: dict[str, list[Fault]] = {"unpaywall": [], "europepmc": []}
         self.requests: list[tuple[str, dict]] = []
         self.page_size: int | None = None  # None: the pageSize asked for
+        self.full_texts: dict[str, bytes] = {}  # PMCID -> JATS
 
     def install(self, httpserver) -> "FakeOa":
         httpserver.expect_request(re.compile(r"^/unpaywall/.+")).respond_with_handler(
             self.answer_unpaywall)
         httpserver.expect_request("/europepmc/search").respond_with_handler(self.answer_europepmc)
+        httpserver.expect_request(re.compile(r"^/europepmc/PMC\d+/fullTextXML$")) \
+            .respond_with_handler(self.answer_full_text)
         return self
+
+    def answer_full_text(self, request: Request) -> Response:
+        pmcid = request.path.split("/")[2]
+        self.requests.append(("fulltext", {"pmcid": pmcid}))
+        if pmcid not in self.full_texts:
+            return Response("", status=404, content_type="text/plain")
+        return Response(self.full_texts[pmcid], content_type="application/xml")
 
     def add_unpaywall(self, name: str, **changes) -> dict:
         data = json.loads((FIXTURES / "unpaywall" / name).read_text())

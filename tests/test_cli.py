@@ -226,7 +226,8 @@ def test_installed_command_against_loopback(workdir, fake, oa, httpserver):
 
     assert done.returncode == 0, done.stderr
     assert done.stdout == ("her2: ok, 2 found, 2 new, 0 updated\n"
-                           "open access: 2 checked, 2 changed, 1 open\n")
+                           "open access: 2 checked, 2 changed, 1 open\n"
+                           "conflicts of interest: 2 checked, 1 statements, 1 declared\n")
     assert done.stderr == ""  # no terminal (cron): nothing to mail when all went well
     log_lines = (workdir / "logs" / "harvest.log").read_text().splitlines()
     assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[+-]\d{4} INFO her2: edat "
@@ -282,3 +283,23 @@ def test_schedule_prints_a_crontab_line_without_secrets(workdir, harvest, monkey
     assert "SuccessExitStatus=75" in units.out.splitlines()
     assert f"WorkingDirectory={workdir.resolve()}" in units.out.splitlines()
     assert "k3y-not-to-print" not in units.out and EMAIL not in units.out
+
+
+def test_a_read_only_database_folder(workdir, fake, harvest):
+    """Root ignores permission bits, so the folder is made immutable (chattr +i) instead."""
+    write_query(workdir / "queries", "her2", start="2025-01-01")
+    fake.add_synthetic(41000001, dt.date(2025, 3, 1))
+    assert harvest("run", "--no-enrich").exit_code == 0
+    Path(DB + ".lock").unlink()
+    frozen = [str(workdir / "data"), str(workdir / DB)]
+    if subprocess.run(["chattr", "+i", *frozen], capture_output=True).returncode != 0:
+        pytest.skip("chattr +i is not available on this filesystem")
+    try:
+        before = Path(DB).read_bytes()
+        result = harvest("run", "--no-enrich", "--all")
+        assert Path(DB).read_bytes() == before
+    finally:
+        subprocess.run(["chattr", "-i", *frozen], check=True)
+    assert result.exit_code == 2
+    assert result.err == ("Error: data: cannot write here (Operation not permitted); give this "
+                          "user write access to the database's folder\n")

@@ -207,7 +207,7 @@ def test_history_closed_then_bronze(stored, monkeypatch):
     assert summary.changed == 1
     history = rows(DB, "SELECT o.oa_status, o.oa_license, o.observed_at, o.source FROM "
                        "oa_observation o JOIN article a ON a.id = o.article_id "
-                       "WHERE a.pmid = 41066351 ORDER BY observed_at")
+                       "WHERE a.pmid = 41066351 ORDER BY o.id")
     assert [(h["oa_status"], h["oa_license"], h["source"]) for h in history] == [
         ("closed", None, "unpaywall"), ("bronze", "publisher-specific-oa", "unpaywall")]
     assert history[1]["observed_at"] == db.now_iso(later)

@@ -324,7 +324,8 @@ def save_oa_result(conn: sqlite3.Connection, article_id: int, result: OaResult,
         "checked_at = excluded.checked_at, changed_at = excluded.changed_at, "
         "next_check_at = excluded.next_check_at, checks = checks + 1",
         (article_id, *values, checked_at, checked_at, next_check_at))
-    conn.execute("INSERT OR REPLACE INTO oa_observation VALUES (?, ?, ?, ?, ?, ?, ?)",
+    conn.execute("INSERT INTO oa_observation (article_id, observed_at, oa_status, is_oa, "
+                 "oa_license, oa_url, source) VALUES (?, ?, ?, ?, ?, ?, ?)",
                  (article_id, checked_at, result.status, result.is_oa, result.license,
                   result.url, result.source))
     return True

@@ -1,0 +1,145 @@
+"""Conflict-of-interest statements: find each article's statement, classify it, store it.
+
+Order of sources: PubMed's <CoiStatement> (stored by the collector), then the Europe PMC full
+text (`{europepmc}/{PMCID}/fullTextXML`, JATS) for articles in PMC without one. Nothing found is
+`not_found` ("not retrievable", never "no conflicts") and is looked at again on a thinning
+schedule, since PubMed adds statements late and full texts appear after embargoes. Classifying
+is pure (coi_classify.py); finding the statement in JATS too (coi_jats.py).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import sqlite3
+from dataclasses import dataclass
+
+from harvester import db
+from harvester.enrich.coi_classify import CoiResult, classify
+from harvester.enrich.coi_jats import JatsError, extract_coi
+from harvester.errors import SourceError
+from harvester.http import HttpClient
+
+log = logging.getLogger(__name__)
+
+DEFAULT_LIMIT = 1000
+# not_found: 1, 7, 30 and 90 days after first being seen, then yearly.
+RECHECKS = (dt.timedelta(days=1), dt.timedelta(days=7), dt.timedelta(days=30),
+            dt.timedelta(days=90))
+YEARLY = dt.timedelta(days=365)
+NOT_FOUND = CoiResult("not_found", [], [], "")
+
+
+@dataclass
+class CoiSummary:
+    checked: int = 0
+    found: int = 0
+    declared: int = 0
+    errors: int = 0
+
+
+def next_check(first_seen: dt.datetime, now: dt.datetime) -> dt.datetime:
+    upcoming = [first_seen + step for step in RECHECKS if first_seen + step > now]
+    return min(upcoming) if upcoming else now + YEARLY
+
+
+def fetch_full_text(http: HttpClient, europepmc_url: str, pmcid: str) -> bytes | None:
+    """The JATS full text, or None when Europe PMC has none for this PMCID (404)."""
+    def handle(response):
+        if response.status_code == 404:
+            return None
+        return http.body(response)
+
+    return http.call("GET", f"{europepmc_url.rstrip('/')}/{pmcid}/fullTextXML", handle,
+                     accept=(404,), stream=True, what=f"Europe PMC full text {pmcid}")
+
+
+def due_articles(conn: sqlite3.Connection, now: str, limit: int) -> list[sqlite3.Row]:
+    """Never classified; not_found and due again; or changed since (PubMed added a statement)."""
+    return conn.execute(
+        "SELECT a.id, a.pmid, a.first_seen_at, a.pubmed_hash, a.coi_statement, "
+        "coalesce(a.pmcid, e.pmcid) AS pmcid, e.full_text_available "
+        "FROM article a LEFT JOIN coi c ON c.article_id = a.id "
+        "LEFT JOIN europepmc_record e ON e.article_id = a.id "
+        "WHERE c.article_id IS NULL OR c.next_check_at <= ? "
+        "OR c.article_hash IS NOT a.pubmed_hash "
+        "ORDER BY c.article_id IS NOT NULL, c.next_check_at, a.id LIMIT ?",
+        (now, limit)).fetchall()
+
+
+def enrich_coi(conn: sqlite3.Connection, http: HttpClient, *, europepmc_url: str,
+               limit: int = DEFAULT_LIMIT, now: dt.datetime | None = None) -> CoiSummary:
+    now = now or dt.datetime.now(dt.timezone.utc)
+    checked_at = db.now_iso(now)
+    summary = CoiSummary()
+    for article in due_articles(conn, checked_at, limit):
+        statement, source = article["coi_statement"], "pubmed"
+        if not statement and article["pmcid"] and article["full_text_available"] != 0:
+            try:
+                full_text = fetch_full_text(http, europepmc_url, article["pmcid"])
+                statement = extract_coi(full_text) if full_text else None
+                source = "europepmc"
+            except (SourceError, JatsError) as e:
+                log.warning("COI of PMID %s: %s", article["pmid"], e)
+                summary.errors += 1
+                continue  # still due
+        authors = author_names(conn, article["id"])
+        result = classify(statement, authors) if statement else NOT_FOUND
+        first_seen = dt.datetime.fromisoformat(article["first_seen_at"].replace("Z", "+00:00"))
+        when = None if statement else db.now_iso(next_check(first_seen, now))
+        with db.transaction(conn):
+            save_coi(conn, article["id"], result, statement if statement else None,
+                     source if statement else None, authors, checked_at, when,
+                     article["pubmed_hash"])
+        summary.checked += 1
+        summary.found += statement is not None
+        summary.declared += result.status == "declared"
+    return summary
+
+
+def author_names(conn: sqlite3.Connection, article_id: int) -> list[str]:
+    """The article's authors as "Fore Last" (or the collective name), in order."""
+    return [r[0] for r in conn.execute(
+        "SELECT coalesce(collective_name, trim(coalesce(fore_name, '') || ' ' || "
+        "coalesce(last_name, ''))) FROM article_author WHERE article_id = ? ORDER BY position",
+        (article_id,))]
+
+
+def save_coi(conn: sqlite3.Connection, article_id: int, result: CoiResult,
+             statement: str | None, source: str | None, authors: list[str], checked_at: str,
+             next_check_at: str | None, article_hash: str | None) -> None:
+    """Store the classification of the article as of its raw record `article_hash`; a change
+    of status or statement is added to coi_history."""
+    current = conn.execute("SELECT status, statement FROM coi WHERE article_id = ?",
+                           (article_id,)).fetchone()
+    changed = current is None or tuple(current) != (result.status, statement)
+    declaring = set(result.authors_declaring)
+    conn.execute(
+        "INSERT INTO coi (article_id, status, statement, source, evidence, organizations, "
+        "authors_declaring, authors_total, checked_at, changed_at, next_check_at, "
+        "article_hash) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (article_id) DO UPDATE SET "
+        "status = excluded.status, statement = excluded.statement, source = excluded.source, "
+        "evidence = excluded.evidence, organizations = excluded.organizations, "
+        "authors_declaring = excluded.authors_declaring, authors_total = excluded.authors_total, "
+        "checked_at = excluded.checked_at, next_check_at = excluded.next_check_at, "
+        "article_hash = excluded.article_hash, "
+        "changed_at = CASE WHEN ? THEN excluded.changed_at ELSE changed_at END, "
+        "checks = checks + 1",
+        (article_id, result.status, statement, source, result.evidence,
+         json.dumps(result.organizations), len(declaring) if authors else None,
+         len(authors) or None, checked_at, checked_at, next_check_at, article_hash,
+         changed))
+    conn.execute("DELETE FROM coi_organization WHERE article_id = ?", (article_id,))
+    conn.executemany("INSERT INTO coi_organization VALUES (?, ?)",
+                     [(article_id, o) for o in result.organizations])
+    conn.execute("DELETE FROM coi_author WHERE article_id = ?", (article_id,))
+    if statement:
+        conn.executemany("INSERT INTO coi_author VALUES (?, ?, ?)",
+                         [(article_id, i, int(name in declaring))
+                          for i, name in enumerate(authors, 1)])
+    if changed:
+        conn.execute("INSERT INTO coi_history (article_id, observed_at, status, statement, "
+                     "source) VALUES (?, ?, ?, ?, ?)",
+                     (article_id, checked_at, result.status, statement, source))

@@ -1,0 +1,739 @@
+"""Classify a conflict-of-interest statement: none declared, declared, or unclear.
+
+Pure: text (and optionally the article's author list) in, `CoiResult` out. No network, no
+database, no clock. The rules are general pattern families, applied per clause:
+
+1. Sections. Headings glued to the text ("Declaration of interests H.Y. has...", "Competing
+   interests: ...") are cut off; in blocks of several declarations (Springer/BMC "Declarations.
+   Ethics approval...: ... Competing interests: ... Funding: ...") only the competing-interests
+   part is kept.
+2. Sentences, then clauses (";", "but", "except"...). Each clause is
+   - "none": a negated interest ("no competing interests", "nothing to disclose", "None.",
+     "kein Interessenkonflikt"...);
+   - "declared": a relationship keyword (employment, consulting/advisory, honoraria/fees,
+     stock/equity, patents/royalties, founder, board), or a funding/grant/travel keyword whose
+     counterpart is a company (not a government funder, foundation or university), or an
+     author label followed by company names ("S.T.W.: Sage Therapeutics");
+   - neutral otherwise. Sentences saying a funder "had no role" are neutral and their companies
+     are not counted.
+3. Status: declared if any clause declares; none_declared if any clause says none; unclear.
+4. Organisations: companies named in declaring clauses: the curated list in
+   harvester/data/companies.json (canonical name -> aliases), names with a company suffix
+   ("Arvinas Inc.", "Kura Oncology"), and capitalised names listed after "from/for/to/..."
+   that are not universities, hospitals, funders, societies, places or people.
+5. Authors: initials ("A.B.", "J.-P.S.", "AB"), full names, "Dr. Surname" are mapped to the
+   given list ("Ana Bianchi" or "Bianchi A"); "he/she" clauses and per-author category lists
+   (JCO "Honoraria: Roche") inherit the last named author.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+COMPANIES_FILE = Path(__file__).resolve().parent.parent / "data" / "companies.json"
+
+
+@dataclass(frozen=True)
+class CoiResult:
+    status: str                 # "none_declared" | "declared" | "unclear"
+    organizations: list[str]    # normalised company names, sorted, unique
+    authors_declaring: list[str]  # names from the given author list (as given) who declare
+    evidence: str               # the sentence that decided the status ("" if none)
+
+
+# ---------------------------------------------------------------------------------------------
+# Headings
+
+_COI_HEADING = (
+    r"(?:(?:author(?:s|s')?\s+|potential\s+|financial\s+|declarations?\s+of\s+)?"
+    r"(?:competing|conflicting)\s+(?:financial\s+)?interests?(?:\s+statement)?"
+    r"|(?:potential\s+|declarations?\s+of\s+|statement\s+of\s+)?conflicts?\s+of\s+interests?"
+    r"(?:\s+(?:statement|disclosures?|declaration))?"
+    r"|(?:authors'?\s+)?disclosures?\s+of\s+potential\s+conflicts\s+of\s+interests?"
+    r"|declarations?\s+of\s+(?:competing\s+)?interests?"
+    r"|(?:financial\s+|author\s+|authors'\s+)?disclosures?(?:\s+statement)?"
+    r"|dualit(?:y|ies)\s+of\s+interests?"
+    r"|interessenkonflikte?|conflits?\s+d['’]int[ée]r[êe]ts?|liens?\s+d['’]int[ée]r[êe]ts?"
+    r"|conflictos?\s+de\s+inter[ée]s(?:es)?)"
+)
+_OTHER_HEADING = (
+    r"(?:declarations|compliance\s+with\s+ethical\s+standards|ethics\s+declarations"
+    r"|ethics\s+approval(?:\s+and\s+consent\s+to\s+participate)?|ethical\s+approval"
+    r"|ethics\s+statement|consent\s+(?:for|to)\s+(?:publication|participate)"
+    r"|informed\s+consent|patient\s+consent(?:\s+for\s+publication)?|human\s+ethics"
+    r"|animal\s+ethics|funding(?:\s*/\s*support|\s+information|\s+sources?|\s+statement)?"
+    r"|financial\s+support|grant\s+support|role\s+of\s+the\s+(?:funders?|sponsors?|funding\s+source)"
+    r"(?:\s*/\s*sponsors?)?|availability\s+of\s+data(?:\s+and\s+materials?)?"
+    r"|data\s+(?:availability|sharing)(?:\s+statement)?|code\s+availability"
+    r"|authors?'?\s+contributions?|contributors|acknowledge?ments?|guarantor"
+    r"|statistics\s+and\s+biometry|study\s+subjects\s+or\s+cohorts\s+overlap|methodology"
+    r"|clinical\s+trial\s+(?:number|registration)|trial\s+registration"
+    r"|provenance\s+and\s+peer\s+review|disclaimer|additional\s+information)"
+)
+_BOUNDARY = r"(?:^|(?<=[.!?:;\n])|(?<=[.!?:;]\s)|(?<=\n\s))"
+_HEADING_RE = re.compile(
+    rf"{_BOUNDARY}\s*(?P<h>(?P<coi>{_COI_HEADING})|(?P<other>{_OTHER_HEADING}))"
+    r"(?P<end>\s*[:.](?!\w)\s*|\s*$|\s+(?=[A-Z\"“(]))", re.I)
+
+
+def _sections(text: str) -> str:
+    """The competing-interests part of the text, headings removed."""
+    marks = []
+    for m in _HEADING_RE.finditer(text):
+        glued = not re.match(r"\s*[:.]|\s*$", m.group("end"))
+        # A heading without ":"/"." must open the text or a paragraph ("Declaration of
+        # interests H.Y. has..."); mid-text it is too likely to be prose.
+        if glued and m.start("h") > 0 and text[:m.start("h")].rstrip()[-1:] not in ("", "\n"):
+            continue
+        if glued and m.group("other") and not re.match(
+                r"(?i)declarations|compliance|acknowledge?ments?|contributors|disclaimer",
+                m.group("h")):
+            continue
+        marks.append((m.start(), m.end(), "coi" if m.group("coi") else "other"))
+    if not marks:
+        return text
+    has_coi = any(k == "coi" for _, _, k in marks)
+    parts = [text[:marks[0][0]]]
+    for i, (_, end, kind) in enumerate(marks):
+        stop = marks[i + 1][0] if i + 1 < len(marks) else len(text)
+        if kind == "coi" or not has_coi and kind != "other":
+            parts.append(text[end:stop])
+    return "\n".join(p.strip() for p in parts if p.strip())
+
+
+# ---------------------------------------------------------------------------------------------
+# Sentences and clauses
+
+_ABBREV = {"dr", "drs", "prof", "profs", "mr", "mrs", "ms", "st", "vs", "no", "nos", "jr", "sr",
+           "al", "fig", "approx", "incl", "e.g", "i.e", "etc", "co", "ph.d", "m.d", "dipl",
+           "inst", "univ", "dept"}
+
+_JCO_LABELS = (
+    r"Employment|Leadership|Stock and Other Ownership Interests|Honoraria|"
+    r"Consulting or Advisory Role|Speakers['’]? Bureau|Research Funding|"
+    r"Patents, Royalties, Other Intellectual Property|Expert Testimony|"
+    r"Travel, Accommodations, Expenses|Other Relationship|Uncompensated Relationships|"
+    r"Open Payments Link")
+_JCO_LABEL_RE = re.compile(rf"(?<!\n)\s+(?=(?:{_JCO_LABELS}):)|(?<!\n)\s+(?=No (?:other )?"
+                           r"(?:potential )?(?:relationships?|conflicts?) (?:to disclose|"
+                           r"of interest were reported))")
+_STARTS_JCO_LABEL = re.compile(rf"(?:{_JCO_LABELS}):")
+
+
+def _sentences(text: str) -> list[str]:
+    out = []
+    for para in text.split("\n"):
+        para = re.sub(r"(?<=[a-z]{2}[.!?])(?=[A-Z][\w.])", " ", para)  # "work.C. Smith"
+        start = 0
+        for m in re.finditer(r"[.!?](?=\s+[\"“(\[]?[A-Z0-9ÀÁÂÄÉÈÖÜ])", para):
+            before = para[start:m.start()]
+            word = re.search(r"([\w.]+)$", before)
+            w = word.group(1).lower() if word else ""
+            if w in _ABBREV or re.fullmatch(r"[a-z]", w) or re.fullmatch(r"(?:[a-z]\.)+[a-z]", w):
+                continue
+            if re.fullmatch(r"[A-Z]", word.group(1) if word else ""):
+                continue
+            out.append(para[start:m.end()].strip())
+            start = m.end()
+        out.append(para[start:].strip())
+    return [s for s in out if s and re.search(r"\w", s)]
+
+
+_CLAUSE_SPLIT = re.compile(
+    r";|,?\s+\b(?:but|however|whereas|except(?:\s+for|\s+that)?|other\s+than|apart\s+from|"
+    r"aside\s+from|with\s+the\s+exception\s+of)\b,?", re.I)
+
+
+def _clauses(sentence: str) -> list[str]:
+    return [c.strip(" ,") for c in _CLAUSE_SPLIT.split(sentence) if c.strip(" ,")]
+
+
+# ---------------------------------------------------------------------------------------------
+# Clause patterns
+
+_INTEREST = (r"(?:competing|conflicts?|conflicting|disclos\w*|dualit(?:y|ies)|"
+             r"(?:financial|commercial|personal|industry|relevant)\s+(?:\w+\s+){0,2}"
+             r"(?:interests?|relationships?|ties|support|disclosures?|associations?|"
+             r"involvements?|activities|affiliations?)|interests?\s+to\s+(?:declare|disclose)|"
+             r"relationships?\s+to\s+disclose|relationships?\s+with\s+(?:any|the)\s+compan)")
+_NONE_RES = [re.compile(p, re.I) for p in (
+    rf"\bno(?:\s+\S+){{0,5}}?\s+{_INTEREST}",
+    rf"\b(?:not|never)\s+(?:\w+\s+){{0,3}}?(?:any|have|has|had|received|hold)\b(?:\s+\S+){{0,5}}?"
+    rf"\s+{_INTEREST}",
+    r"\bnone\s+(?:were\s+|was\s+)?(?:declared|to\s+(?:declare|disclose|report)|reported|"
+    r"disclosed|identified)",
+    r"^\W*none\W*$", r"^\W*(?:n/?a|nil)\W*$", r"[:,]\s*(?:none|nil|nothing)\b(?!\s+of)",
+    r"\bnothing\s+to\s+(?:disclose|declare|report)", r"\b(?:declares?|declared|reports?|"
+    r"reported|disclose[sd]?)\s+(?:that\s+there\s+(?:is|are)\s+)?none\b",
+    r"\bnone\s+of\s+the\s+(?:other\s+|remaining\s+|listed\s+)?(?:authors?|co-?authors?)\b.*\b"
+    r"(?:conflicts?|competing|interests?|relationships?|disclos|declare)",
+    r"\bno\s+(?:support|relationships?)\s+from\s+any\s+organi[sz]ation",
+    r"\bno\s+(?:\w+\s+){1,3}?(?:of\s+)?interests?\s+to\s+(?:declare|disclose|report)",
+    r"\bno\s+other\s+(?:relationships?|activities|disclosures?)",
+    r"\babsence\s+of\s+any\s+(?:commercial|financial|competing)",
+    r"\bkein(?:e|en)?\s+(?:\w+\s+)?(?:interessenkonflikte?|konflikte?|finanziellen)",
+    r"\b(?:aucun|aucune)\s+(?:\w+\s+)?(?:conflits?|liens?)\b",
+    r"\bne\s+pas\s+avoir\s+de\s+(?:conflits?|liens?)", r"\bn['’]avoir\s+aucun",
+    r"\bno\s+(?:tener|tienen|existe[n]?|hay)\s+(?:ning[uú]n\s+)?conflictos?",
+    r"\bning[uú]n\s+conflicto", r"\bnessun\s+conflitto", r"\bsin\s+conflictos?",
+)]
+
+_STRONG = re.compile(r"(?i)\b(?:"
+    r"employ(?:ee|ees|ed|ment)|works?\s+(?:for|at)|worked\s+(?:for|at)|working\s+(?:for|at)|"
+    r"staff\s+member\s+of|"
+    r"consult\w*|advis(?:or|er|ory|ors|ers|e[sd]?|ing)|honorari\w*|honoraires?|"
+    r"speak(?:er|ers|ing)|lectur(?:e|es|er|ing)\s+fees?|fees?|paid|payments?|"
+    r"compensat\w+|remunerat\w+|stipends?|"
+    r"stock\w*|shares?\s+in|shareholder\w*|equity|(?:stock\s+)?options?\s+in|owner\w*|owns|"
+    r"ownership|patents?|royalt\w+|inventor\w*|licens\w+|intellectual\s+property|"
+    r"founder\w*|co-?founder\w*|founded|co-?founded|"
+    r"(?:scientific\s+)?advisory\s+(?:board|committee)|board\s+of\s+directors|board\s+members?|"
+    r"(?:member|membership|chair|director)\s+of\s+the\s+board|on\s+the\s+board|"
+    r"(?:data\s+(?:and\s+)?safety\s+monitoring|steering)\s+(?:board|committee)s?|DSMB|"
+    r"leadership|expert\s+testimony|speakers?['’]?\s+bureaus?|"
+    r"relationships?\s+with|(?:personal|financial)\s+relationships?|"
+    r"has\s+(?:a|an)\s+(?:potential\s+)?(?:competing|conflict)|"
+    r"(?:potential|possible|perceived)\s+(?:competing|conflict)|"
+    r"(?:considered|construed|perceived|regarded|seen)\s+(?:as\s+)?(?:an?\s+)?"
+    r"(?:potential\s+|possible\s+)?(?:non-?financial\s+|financial\s+)?(?:competing|conflict)|"
+    r"non-?financial\s+(?:competing|conflict)"
+    r")\b|(?i:honorar|berater|beratungs|vortrags|aktien|angestellt|gutachter|"
+    r"honoraires|actionnaire|salari[ée]|honorarios|consultor)")
+_EMPLOYMENT_LIKE = re.compile(
+    r"(?i)\b(?:employ\w*|works?\s+(?:for|at)|worked|working|staff|advis\w*|board|committee|"
+    r"leadership|member)\b")
+_WEAK = re.compile(r"(?i)\b(?:grants?|grant\s+support|funding|funds?|funded|support(?:ed)?|"
+                   r"sponsor\w*|travel|accommodations?|expenses|reimburs\w+|received|receives|"
+                   r"receiving|contracts?|contracted|gifts?|provided|supplied|collaborat\w+|"
+                   r"research\s+agreements?|investigator|trials?)\b|(?i:forschung|drittmittel|"
+                   r"reisekosten|unterstützung|subventions?|financement)")
+_NO_ROLE = re.compile(
+    r"(?i)\b(?:had|has|have|played|play)\s+no\s+(?:\w+\s+){0,2}?(?:role|involvement|influence|"
+    r"input|part|control)\b|\bno\s+(?:role|involvement|influence|control)\s+(?:in|on|over)\b|"
+    r"\bnot\s+(?:been\s+|directly\s+)?involved\s+in\b|\bdid\s+not\s+(?:have|play|exercise|"
+    r"influence|participate)\b|\bwithout\s+(?:any\s+)?(?:involvement|influence)")
+_INTRO = re.compile(
+    r"(?i)\b(?:declare[sd]?|disclose[sd]?|report(?:s|ed)?|list(?:s|ed)?)\s+(?:the\s+)?"
+    r"following\b[^:]*:?|\b(?:declare[sd]?|disclose[sd]?|report(?:s|ed)?)\s+(?:the\s+|these\s+)?"
+    r"(?:potential\s+)?(?:competing|conflicts?)[^:]{0,40}:")
+_ALL_AUTHORS = re.compile(r"(?i)^(?:\W*)(?:the|all|both|each\s+of\s+the)\s+(?:\w+\s+)?authors?\b"
+                          r"|^\W*(?:we|each\s+author|every\s+author)\b")
+_OTHER_AUTHORS = re.compile(r"(?i)\b(?:other|remaining|rest\s+of\s+the|further)\s+"
+                            r"(?:co-?)?authors?\b|\bnone\s+of\s+the\b")
+_PRONOUN = re.compile(r"(?i)^\W*(?:and\s+)?(?:he|she|they|his|her|their|also|has|have|had|"
+                      r"is|was|holds?|serves?|received?|reports?)\b")
+
+
+def _is_none(clause: str) -> bool:
+    return any(p.search(clause) for p in _NONE_RES)
+
+
+# ---------------------------------------------------------------------------------------------
+# Organisations
+
+_LEGAL = (r"Inc\.?|Incorporated|Ltd\.?|Limited|LLC|L\.L\.C\.|GmbH(?:\s*&\s*Co\.?\s*KG)?|AG|"
+          r"KGaA|S\.A\.?|SAS|S\.A\.S\.|S\.p\.A\.?|SpA|S\.r\.l\.?|Corp\.?|Corporation|Co\.|"
+          r"Company|plc|PLC|B\.V\.?|BV|N\.V\.?|NV|A/S|K\.K\.|KK|Pty\.?|LP|L\.P\.|Oy|AB|ApS|SE|"
+          r"Holdings?")
+_DESCRIPTIVE = (r"Pharmaceuticals?|Pharma|Therapeutics|BioTherapeutics|Biotherapeutics|"
+                r"Biosciences|BioSciences|Bio|Biotech|Biotechnology|Biotechnologies|Biopharma|"
+                r"BioPharma|Biologics|Oncology|Diagnostics|Genomics|Genetics|Medicines|Labs|"
+                r"Laboratories|Technologies|Healthcare|HealthCare|Medical|Biomed|Therapies|"
+                r"Vaccines|Lifesciences|Life\s+Sciences|Pharmaceutical\s+Industries")
+_NAME_WORD = r"(?:[A-Z0-9][\w'’.+-]*[\w+]|[A-Z]|&|of|de|du|la|von|van|der)"
+_SUFFIX_RE = re.compile(
+    rf"(?<![\w-])((?:{_NAME_WORD}\s+){{0,4}}?(?:[A-Z0-9][\w'’.+-]*[\w+]|[A-Z]))"
+    rf"(?:,?\s+(?:{_LEGAL})(?![\w])|\s+(?:{_DESCRIPTIVE})\b(?:,?\s+(?:{_LEGAL})(?![\w]))?"
+    r"(?!\s+(?:[A-Z][a-z]|of\b|for\b)))")
+_LEGAL_TAIL = re.compile(rf"(?:,?\s+(?:{_LEGAL}))+\W*$")
+_BLOCK_WORDS = re.compile(
+    r"(?i)\b(?:universit\w*|universität|université|universidad|universidade|college|school|"
+    r"hospitals?|klinik\w*|clinic|clinics|institutes?|institut\w*|istituto|center|centre|"
+    r"centers|centres|foundations?|fondation|fundaci[oó]n|fondazione|stiftung|fonden|"
+    r"society|societies|soci[ée]t[ée]|gesellschaft|association|associations|council|agency|"
+    r"ministry|ministerio|department|dept|government|governmental|national|federal|academy|"
+    r"akademie|trust|charity|charities|fund|funds|programme|program|fellowship|consortium|"
+    r"network|initiative|alliance|commission|committee|journal|editorial|congress|conference|"
+    r"cooperative|faculty|office|services?|system|authority|administration|"
+    r"forschungsgemeinschaft|verband|verein|bund|e\.\s?v\.?|research\s+council|"
+    r"cancer\s+research|league|federation|registry|ngo|health\s+system|nhs|"
+    r"coalition|collaborative|board|boards|group|groups|chamber|union|bureau)\b")
+_BLOCK_ITEMS = {
+    "NIH", "NCI", "NSF", "ERC", "DFG", "NHMRC", "CIHR", "FDA", "EMA", "NHS", "NIHR", "MRC",
+    "BMBF", "ANR", "AHRQ", "CMS", "CDC", "WHO", "PCORI", "ASCO", "ESMO", "AACR", "ECTRIMS",
+    "DoD", "VA", "NIAID", "NHLBI", "NIDDK", "NIMH", "NINDS", "NIA", "NICHD", "NIGMS", "NCATS",
+    "CPRIT", "DOD", "CRUK", "EU", "EC", "BBSRC", "EPSRC", "UKRI", "JSPS", "AMED", "NSFC", "MOST",
+    "SNSF", "FWF", "ZonMw", "NWO", "INCa", "AIRC", "ISCIII", "FAPESP", "CNPq", "ARC", "ASH",
+    "EHA", "ESC", "AHA", "ACC", "ADA", "EASD", "EULAR", "ACR", "AASLD", "EASL", "ATS", "ERS",
+    "ICMJE", "COI", "US", "USA", "U.S", "UK", "EU", "Inst", "Institution", "Honoraria",
+    "Stock", "Options", "Consulting", "Consultancy", "Research", "Speaker", "Speakers", "Travel",
+    "Advisory", "Grants", "Grant", "Personal", "Employment", "Leadership", "Patents", "Patent",
+    "Royalties", "Other", "None", "Nothing", "Company", "Companies", "Industry", "Outside",
+    "Steering", "DSMB", "SAB", "He", "She", "They", "The", "This", "These", "Dr", "Drs", "Prof",
+    "Mr", "Mrs", "Ms", "Honoraria", "Expenses", "Accommodations", "Funding", "Support",
+    "Lectures", "Lecture", "Fees", "Equity", "Shares", "Employee", "Member", "Chair", "Board",
+    "Boards", "Self", "Spouse", "Immediate Family Member", "Uncompensated", "Expert Testimony",
+    "Open Payments Link", "Data Safety Monitoring", "Scientific Advisory", "Ad Hoc",
+    "Principal Investigator", "Investigator", "In", "For", "From", "With", "And", "Or", "Also",
+    "Both", "All", "Each", "Any", "Several", "Various", "Multiple", "Pharmaceutical",
+    "Biotechnology", "Medical", "Clinical", "Scientific", "Data", "Safety", "Monitoring",
+    "Committee", "Satellite", "Symposium", "Symposia", "Educational", "Education", "Continuing",
+    "Medical Education", "CME", "Internal", "Review", "Ethics", "Approval", "Academic",
+    "Public", "Private", "Nonprofit", "Non-profit", "Commercial", "Inc", "Ltd", "LLC", "GmbH",
+    "AG", "Limited", "Corp", "Corporation", "Co", "plc", "Outside", "Unrelated", "Past",
+    "Former", "Current", "Previously", "Recently", "Currently"}
+_GENERIC_NAME_WORDS = {
+    "clinical", "medical", "radiation", "surgical", "gynecologic", "gynecological", "pediatric",
+    "paediatric", "molecular", "thoracic", "comparative", "precision", "integrative",
+    "translational", "experimental", "human", "cancer", "hematology", "haematology", "the",
+    "american", "european", "international", "journal", "advanced", "applied", "cellular",
+    "structural", "computational", "orthopaedic", "orthopedic", "veterinary", "systems", "new",
+    "novel", "modern", "biomedical", "nuclear", "neuro", "geriatric", "medicines", "medicine",
+    "our", "their", "his", "her", "its", "and", "of", "a", "an"}
+_PLACES = {
+    "USA", "US", "U.S.", "U.S.A.", "UK", "U.K.", "United States", "United Kingdom", "America",
+    "Germany", "France", "Switzerland", "Japan", "China", "Canada", "Australia", "Italy",
+    "Spain", "Netherlands", "The Netherlands", "Belgium", "Denmark", "Sweden", "Norway",
+    "Finland", "Austria", "Ireland", "Israel", "India", "Korea", "South Korea", "Brazil",
+    "Mexico", "Singapore", "Taiwan", "Hong Kong", "Portugal", "Poland", "Greece", "Turkey",
+    "Czech Republic", "Hungary", "New Zealand", "South Africa", "Argentina", "Chile",
+    "Alabama", "Alaska", "Arizona", "Arkansas", "California", "Colorado", "Connecticut",
+    "Delaware", "Florida", "Georgia", "Hawaii", "Idaho", "Illinois", "Indiana", "Iowa",
+    "Kansas", "Kentucky", "Louisiana", "Maine", "Maryland", "Massachusetts", "Michigan",
+    "Minnesota", "Mississippi", "Missouri", "Montana", "Nebraska", "Nevada", "New Hampshire",
+    "New Jersey", "New Mexico", "New York", "North Carolina", "North Dakota", "Ohio",
+    "Oklahoma", "Oregon", "Pennsylvania", "Rhode Island", "South Carolina", "South Dakota",
+    "Tennessee", "Texas", "Utah", "Vermont", "Virginia", "Washington", "West Virginia",
+    "Wisconsin", "Wyoming", "MA", "CA", "NY", "NJ", "PA", "TX", "IL", "MD", "NC", "WA", "CT",
+    "Boston", "Cambridge", "San Francisco", "South San Francisco", "San Diego", "Seattle",
+    "Chicago", "Philadelphia", "Houston", "London", "Oxford", "Paris", "Basel", "Zurich",
+    "Geneva", "Munich", "Berlin", "Heidelberg", "Tokyo", "Osaka", "Beijing", "Shanghai",
+    "Toronto", "Montreal", "Vancouver", "Sydney", "Melbourne", "Copenhagen", "Stockholm",
+    "Amsterdam", "Leiden", "Milan", "Rome", "Madrid", "Barcelona", "Vienna", "Brussels",
+    "Dublin", "Tel Aviv", "Seoul", "Bethesda", "Rockville", "Princeton", "Indianapolis",
+    "Thousand Oaks", "Kenilworth", "Rahway", "Ridgefield", "Summit", "Europe", "Asia",
+    "January", "February", "March", "April", "May", "June", "July", "August", "September",
+    "October", "November", "December"}
+
+
+@lru_cache(maxsize=1)
+def _companies() -> tuple[list[tuple[re.Pattern, str]], dict[str, str]]:
+    data = json.loads(COMPANIES_FILE.read_text(encoding="utf-8"))
+    pairs = []
+    lookup: dict[str, str] = {}
+    for canonical, aliases in data.items():
+        for alias in {canonical, *aliases}:
+            pairs.append((alias, canonical))
+            lookup[_fold(alias).lower()] = canonical
+    pairs.sort(key=lambda p: -len(p[0]))
+    patterns = []
+    for alias, canonical in pairs:
+        body = re.escape(alias).replace(r"\ ", r"\s+").replace(r"\-", r"[-\s]?")
+        # Not when followed by Foundation: "Novo Nordisk Foundation" is a charity.
+        patterns.append((re.compile(
+            rf"(?<![\w&-]){body}(?![\w&]|-\w|\s+(?:[A-Z]\w+\s+)?(?:Foundation|Fonden|Stiftung|"
+            rf"Fondation)\b)"), canonical))
+    return patterns, lookup
+
+
+def _fold(text: str) -> str:
+    return "".join(c for c in unicodedata.normalize("NFKD", text)
+                   if not unicodedata.combining(c))
+
+
+_ROLE_HEAD = re.compile(
+    r"^(?:[\w'’-]+\s+){0,3}?(?:of|for|at|to|with|from|in)\s+(?=[A-Z0-9])")
+_CHARITY_END = re.compile(
+    r"(?i)\b(?:cancer|diabetes|leuk(?:a)?emia|lymphoma|arthritis|heart|stroke|alzheimer['’]?s|"
+    r"parkinson['’]?s|aids|tuberculosis|malaria|research\s+uk|cure|cures)$")
+
+
+def _canonical(name: str) -> str | None:
+    """A candidate company name, normalised, or None when it is not a company."""
+    name = re.sub(r"\s+", " ", name).strip(" ,.;:'\"“”’()[]")
+    name = re.sub(r"^(?:the|The|and|or)\s+", "", name)
+    head = _ROLE_HEAD.match(name)       # "Co-Founder of Mycor GmbH"
+    if head and (_STRONG.search(head.group(0)) or _WEAK.search(head.group(0))):
+        name = name[head.end():]
+    if not name or len(name) < 2:
+        return None
+    _, lookup = _companies()
+    folded = _fold(name).lower()
+    # Curated: the whole name or its first words ("Boehringer Ingelheim International GmbH").
+    words = folded.split()
+    for n in range(len(words), 0, -1):
+        hit = lookup.get(" ".join(words[:n]))
+        if hit and not _BLOCK_WORDS.search(name):
+            return hit
+    stripped = _LEGAL_TAIL.sub("", name).strip(" ,.")
+    if not stripped:
+        return None
+    has_legal = stripped != name
+    if stripped in _BLOCK_ITEMS or stripped in _PLACES or name in _BLOCK_ITEMS:
+        return None
+    if re.search(r"(?i)\buniversit|\bhospital|\bfoundation|\bsociety|\bassociation", stripped):
+        return None
+    if not has_legal and (_BLOCK_WORDS.search(stripped) or _CHARITY_END.search(stripped)):
+        return None
+    # "Beratungshonorare", "Research Funding": a relationship word, not a company.
+    if not has_legal and not re.search(rf"\b(?:{_DESCRIPTIVE})$", stripped) and (
+            _STRONG.search(stripped) or _WEAK.search(stripped)):
+        return None
+    tokens = stripped.split()
+    if len(tokens) > 6 or not re.match(r"[A-Z0-9]", stripped):
+        return None
+    if re.fullmatch(r"(?:[A-Z]\.\s?-?)+[A-Z]?\.?|[A-Z][a-z]?\.", stripped):  # initials
+        return None
+    if not re.search(r"[A-Za-z]{2}", stripped) or re.search(r"(?i)\.(?:org|com|gov|net)\b|www\.|"
+                                                            r"https?:", stripped):
+        return None
+    # Grant and patent numbers, gene names: no lower case and a digit (U01FD004585, BRCA1).
+    if not re.search(r"[a-z]", stripped) and re.search(r"\d", stripped):
+        return None
+    if re.search(r"\d{4,}", stripped):
+        return None
+    # A lone short acronym is too often a programme, a society or a gene.
+    if not has_legal and re.fullmatch(r"[A-Z]{2,4}", stripped):
+        return None
+    lowered = [t.lower().strip(".,") for t in tokens]
+    desc = re.compile(rf"(?:{_DESCRIPTIVE})$")
+    if all(t in _GENERIC_NAME_WORDS or desc.fullmatch(tok) for t, tok in zip(lowered, tokens)):
+        return None
+    return stripped
+
+
+_TRIGGER = re.compile(r"(?i)(?:\b(?:from|for|to|with|by|of|at|in|von|bei|de|par|"
+                      r"including|includes|namely)\b|[:(])\s*")
+_ITEM_SPLIT = re.compile(r"\s*(?:,|\band/or\b|\band\b|\bor\b|\bund\b|\bet\b|\by\b|/|\(|\)|"
+                         r"\bas\s+well\s+as\b|\s[-–]\s)\s*")
+_NAME_PREFIX = re.compile(
+    r"(?:[A-Z0-9][\w'’.+&-]*|[A-Z])(?:\s+(?:[A-Z0-9][\w'’.+&-]*|&|of(?=\s+[A-Z])|de(?=\s+[A-Z])"
+    r"|du(?=\s+[A-Z])|von(?=\s+[A-Z])|van(?=\s+[A-Z])|e\.\s?V\.))*")
+
+
+def _list_items(clause: str) -> list[str]:
+    """Capitalised names listed after a preposition or colon ("fees from A, B, and C")."""
+    found = []
+    for trig in _TRIGGER.finditer(clause):
+        before = clause[:trig.start()].rstrip()
+        prev = re.search(r"([\w'’-]+)$", before)
+        # "University of Basel", "Institutes of Health": a connector inside a name, unless the
+        # capitalised word is a role ("Co-Founder of", "Advisory Boards for").
+        if trig.group(0).strip() not in (":", "(") and prev and prev.group(1)[:1].isupper() \
+                and not (_STRONG.search(prev.group(1)) or _WEAK.search(prev.group(1))
+                         or re.fullmatch(r"(?i)boards?|member|chair|director|ceo|founder",
+                                         prev.group(1))):
+            continue
+        rest = clause[trig.end():]
+        pieces = _ITEM_SPLIT.split(rest)
+        for k, piece in enumerate(pieces):
+            piece = piece.strip()
+            # "the Food and Drug Administration", "the Laura and John Arnold Foundation".
+            joined = re.search(rf"{re.escape(piece)}\s+(?:and|&|und)\s+([^,;()]+)", rest) \
+                if piece else None
+            if joined and k + 1 < len(pieces):
+                nxt = _NAME_PREFIX.match(pieces[k + 1].strip())
+                if nxt and _BLOCK_WORDS.search(nxt.group(0)) and \
+                        not re.search(rf"\b(?:{_LEGAL})\b", nxt.group(0)):
+                    continue
+            if not piece:
+                continue
+            if re.fullmatch(r"[#\s.,]+", piece):     # a curated company, already taken
+                continue
+            piece = re.sub(r"^(?:the|der|die|das|la|le|les|el)\s+(?=[A-Z])", "", piece)
+            m = _NAME_PREFIX.match(piece)
+            if not m:
+                break
+            name = m.group(0).rstrip(".")
+            found.append(name)
+            tail = piece[m.end():].strip(" .")
+            if tail and not re.fullmatch(rf"(?:,?\s*(?:{_LEGAL}))+|#+", tail):
+                break
+    return found
+
+
+_EXTEND = re.compile(rf"(?:,?\s+(?:{_LEGAL}|{_DESCRIPTIVE}|Group|International|USA|US|UK|"
+                     r"Europe|Deutschland|France|Japan|Switzerland|Pharma|Research\s+&\s+Development"
+                     r")(?![\w]))*")
+_ACRONYM_PAREN = re.compile(r"\s*\((?:[A-Z][A-Za-z&]{1,7}|Inst|inst|institution|Institution)\)")
+
+
+# Funders whose names hold commas or "and", which the list reading would cut into pieces.
+_FUNDERS = re.compile(r"National\s+Heart,\s+Lung,?\s+and\s+Blood\s+Institute|"
+                      r"Bill\s+(?:and|&)\s+Melinda\s+Gates\s+Foundation|"
+                      r"(?:Food|Drug)\s+and\s+Drug\s+Administration")
+
+
+def _organizations(clause: str, author_words: set[str]) -> tuple[list[str], bool]:
+    """The companies named in a clause, and whether one is a known or suffixed company name
+    (not just a capitalised item in a list)."""
+    patterns, _ = _companies()
+    orgs: list[str] = []
+    taken: list[tuple[int, int]] = []
+    for pat, canonical in patterns:
+        for m in pat.finditer(clause):
+            if any(a < m.end() and m.start() < b for a, b in taken):
+                continue
+            end = m.end() + _EXTEND.match(clause, m.end()).end() - m.end()
+            taken.append((m.start(), end))
+            orgs.append(canonical)
+    masked = list(clause)
+    for a, b in taken:
+        masked[a:b] = "#" * (b - a)
+    masked_text = "".join(masked)
+    for m in _SUFFIX_RE.finditer(masked_text):
+        if "#" in m.group(0):
+            continue
+        before = masked_text[max(0, m.start() - 60):m.start()]
+        # "American Society of Clinical Oncology": part of an institution's name.
+        lead = re.search(r"((?:[A-Z][\w'’-]*\s+)+(?:of|for|de|für)\s+(?:the\s+)?)$", before)
+        if lead and _BLOCK_WORDS.search(lead.group(1)):
+            continue
+        name = _canonical(m.group(0))
+        if name and _fold(name) not in author_words:
+            orgs.append(name)
+            masked[m.start():m.end()] = "#" * (m.end() - m.start())
+    strong_names = bool(orgs)
+    masked_text = _FUNDERS.sub(lambda m: "#" * len(m.group(0)),
+                               _ACRONYM_PAREN.sub(",", "".join(masked)))
+    for item in _list_items(masked_text):
+        if "#" in item:
+            continue
+        name = _canonical(item)
+        if not name or _fold(name) in author_words:
+            continue
+        if any(name == o for o in orgs):
+            continue
+        orgs.append(name)
+    return orgs, strong_names
+
+
+def _merge(orgs: set[str]) -> list[str]:
+    """Drop "Lucid" when "Lucid Medical" is there too (not for curated names)."""
+    _, lookup = _companies()
+    canon = set(lookup.values())
+    return sorted(o for o in orgs if o in canon or not any(
+        other != o and other.startswith(o + " ") for other in orgs))
+
+
+# ---------------------------------------------------------------------------------------------
+# Authors
+
+_PARTICLES = {"de", "da", "di", "del", "della", "der", "den", "van", "von", "la", "le", "du",
+              "dos", "das", "ten", "ter", "st", "st.", "al", "el", "bin", "ibn", "zu"}
+
+
+@dataclass
+class _Author:
+    given: str
+    surname: str
+    first: str          # first fore name ("" for "Bianchi A")
+    full: set[str]      # exact initials strings ("ABC")
+    loose: set[str]     # looser variants
+
+
+def _initials(parts: list[str]) -> list[str]:
+    out = []
+    for part in parts:
+        for sub in re.split(r"[-‐]", part):
+            if sub and sub[0].isalpha():
+                out.append(sub[0].upper())
+    return out
+
+
+def _parse_author(name: str) -> _Author | None:
+    folded = re.sub(r"\s+", " ", _fold(name).replace(".", " ")).strip()
+    if not folded:
+        return None
+    if "," in folded:
+        last, _, fore = folded.partition(",")
+        fore_parts, sur_parts = fore.split(), last.split()
+        fore_letters = [c for p in fore_parts for c in (p if p.isupper() and len(p) <= 3
+                                                         else _initials([p]))]
+    else:
+        tokens = folded.split()
+        if len(tokens) >= 2 and re.fullmatch(r"[A-Z]{1,4}", tokens[-1]):
+            sur_parts, fore_parts = tokens[:-1], []
+            fore_letters = list(tokens[-1])
+        else:
+            i = len(tokens) - 1
+            while i > 1 and tokens[i - 1].lower() in _PARTICLES:
+                i -= 1
+            sur_parts, fore_parts = tokens[i:], tokens[:i]
+            fore_letters = _initials(fore_parts)
+    surname = " ".join(sur_parts)
+    if not surname:
+        return None
+    sur_caps = [s[0].upper() for p in sur_parts if p[:1].isupper()
+                for s in re.split(r"[-‐']", p) if s[:1].isupper()]
+    sur_all = _initials(sur_parts)
+    full = {"".join(fore_letters + sur_caps), "".join(fore_letters + sur_all)}
+    loose = set()
+    if fore_letters and sur_caps:
+        loose |= {"".join(fore_letters + sur_caps[:1]), "".join(fore_letters[:1] + sur_caps),
+                  "".join(fore_letters[:1] + sur_caps[:1]),
+                  "".join(fore_letters) + sur_parts[-1][:2].upper()}
+    first = fore_parts[0] if fore_parts and len(fore_parts[0]) > 1 else ""
+    return _Author(name, surname, first, full, loose - full)
+
+
+_INITIALS_TOKEN = re.compile(
+    r"(?<![\w.])((?:[A-Z][a-z]?\.?\s?[-‐]?\s?){1,5}[A-Z][a-z]?\.?)(?![\w])|(?<![\w.-])([A-Z]{2,4})(?![\w.-])")
+_TITLE = r"(?:Drs?|Prof|Professor|Mr|Mrs|Ms|Mx|Doctor|Dres|Pr)\.?\s+"
+
+
+class _AuthorIndex:
+    def __init__(self, authors: list[str]):
+        self.authors = [a for a in (_parse_author(n) for n in authors)]
+        self.words: set[str] = set()
+        for a in self.authors:
+            if a:
+                self.words.add(a.surname)
+                if a.first:
+                    self.words.add(f"{a.first} {a.surname}")
+
+    def find(self, clause: str) -> list[tuple[int, int]]:
+        """(position, author index) of the authors named in the clause."""
+        text = _fold(clause)
+        hits: dict[int, int] = {}
+        for m in _INITIALS_TOKEN.finditer(text):
+            token = m.group(0)
+            if m.group(2) and token in _SHORT_ALIASES:
+                continue
+            letters = re.sub(r"[^A-Za-z]", "", token).upper()
+            if len(letters) < 2:
+                continue
+            exact = [i for i, a in enumerate(self.authors) if a and letters in a.full]
+            if not exact:
+                exact = [i for i, a in enumerate(self.authors) if a and letters in a.loose]
+            for i in exact:
+                hits.setdefault(i, m.start())
+        for i, a in enumerate(self.authors):
+            if not a or i in hits:
+                continue
+            sur = re.escape(a.surname).replace(r"\ ", r"\s+")
+            initial = min(a.full)[:1] if a.full else ""
+            pre = (rf"(?:{re.escape(a.first)}\s+(?:[A-Z][a-z]?\.?\s+){{0,3}}|"
+                   if a.first else rf"(?:{initial}[a-z]+\s+(?:[A-Z]\.?\s+){{0,3}}|")
+            pre += rf"(?:[A-Z][a-z]?\.\s*-?\s*){{1,4}}|{_TITLE}(?:[A-Z]\w+,?\s+(?:and\s+)?)*)"
+            m = re.search(rf"(?<![\w-]){pre}{sur}(?![\w-])", text)
+            if not m:
+                m = re.match(rf"\W*(?:and\s+)?{sur}(?![\w-])(?!\s+(?:{_LEGAL_WORDS}))", text)
+            if m:
+                hits[i] = m.start()
+        return sorted((p, i) for i, p in hits.items())
+
+
+_LEGAL_WORDS = r"Inc|Ltd|LLC|GmbH|AG|Pharma|Pharmaceuticals|Therapeutics|Diagnostics"
+_SHORT_ALIASES = {"MSD", "BMS", "GSK", "UCB", "IBM", "PPD", "CSL", "NIH", "NCI", "NSF", "ERC",
+                  "DFG", "FDA", "EMA", "USA", "NHS", "ICMJE", "AACR", "ASCO", "ESMO", "WHO",
+                  "CDC", "MRC", "NIHR", "CME", "DSMB", "SAB", "IQVIA", "GRAIL", "BD", "GE",
+                  "UK", "US", "EU", "PI", "CEO", "CSO", "CMO", "CTO", "COI", "HIV", "AI", "IP"}
+
+
+# ---------------------------------------------------------------------------------------------
+# The classifier
+
+
+def _clean(text: str) -> str:
+    text = unicodedata.normalize("NFKC", text or "")
+    text = text.replace("\u00a0", " ").replace("\r", "\n")
+    text = re.sub(r"[ \t\f\v]+", " ", text)
+    text = _JCO_LABEL_RE.sub("\n", text)
+    return "\n".join(line.strip() for line in text.split("\n") if line.strip())
+
+
+def classify(text: str, authors: list[str] | None = None) -> CoiResult:
+    body = _sections(_clean(text))
+    index = _AuthorIndex(authors) if authors else None
+    author_words = {_fold(w) for w in index.words} if index else set()
+
+    declared_sentence = none_sentence = ""
+    orgs: set[str] = set()
+    declaring: set[int] = set()
+    carry: list[int] = []           # authors the next subject-less clause refers to
+    intro_seen = False
+    for sentence in _sentences(body):
+        no_role = bool(_NO_ROLE.search(sentence))
+        clauses = _clauses(sentence)
+        sentence_declared = False
+        for position, clause in enumerate(clauses):
+            jco = bool(_STARTS_JCO_LABEL.match(clause))
+            intro = _INTRO.search(clause)
+            if intro and not _is_none(clause[:intro.end()]):
+                intro_seen = True
+                clause = clause[intro.end():].strip()
+                if not clause:
+                    continue
+            hits = index.find(clause) if index else []
+            named = [i for _, i in hits]
+            # Subjects: the named authors; "the authors"; or, for "he/she ..." clauses,
+            # category lines and later parts of a sentence, the last named author.
+            if named and not jco:
+                subjects = named
+            elif _OTHER_AUTHORS.search(clause):
+                subjects = []
+            elif _ALL_AUTHORS.search(clause) and index:
+                subjects = list(range(len(index.authors)))
+            elif jco or position > 0 or _PRONOUN.search(clause) or _STRONG.match(clause) \
+                    or re.match(r"\W*(?:personal|co-?founder|research|consult|employ|"
+                                r"travel|grants?)\b", clause, re.I):
+                subjects = list(carry)
+            else:
+                subjects = []
+            label = (bool(hits) and hits[0][0] <= 2 and re.match(r"[^:]{1,40}:", clause)) or \
+                re.match(r"\W*(?:[A-Z]\.?\s?-?){2,5}\s*:", clause)
+            kind, found = _kind(clause, no_role, intro_seen, bool(label), author_words,
+                                context=sentence_declared)
+            if kind == "declared":
+                orgs.update(found)
+                declaring.update(subjects)
+                sentence_declared = True
+                if not declared_sentence:
+                    declared_sentence = sentence
+            elif kind == "none" and not none_sentence:
+                none_sentence = sentence
+            if jco and named:
+                carry = [named[-1]]
+            elif named:
+                carry = named
+            elif subjects or _OTHER_AUTHORS.search(clause):
+                carry = subjects
+    names = [index.authors[i].given for i in sorted(declaring)
+             if index.authors[i]] if index else []
+    if declared_sentence:
+        return CoiResult("declared", _merge(orgs), names, declared_sentence)
+    if none_sentence:
+        return CoiResult("none_declared", [], [], none_sentence)
+    return CoiResult("unclear", [], [], "")
+
+
+def _kind(clause: str, no_role: bool, intro_seen: bool, label: bool,
+          author_words: set[str], context: bool = False) -> tuple[str, list[str]]:
+    """("declared" | "none" | "neutral", companies) for one clause."""
+    if _is_none(clause):
+        return "none", []
+    if no_role:
+        return "neutral", []
+    strong = [m.group(0) for m in _STRONG.finditer(clause)]
+    orgs, named = _organizations(clause, author_words)
+    if strong:
+        if any(not _EMPLOYMENT_LIKE.search(s) for s in strong):
+            return "declared", orgs
+        # Employment, board or advisory roles at a university or hospital only are not
+        # competing interests; with a company, or with no institution named, they are.
+        if orgs or not _BLOCK_WORDS.search(clause):
+            return "declared", orgs
+        return "neutral", []
+    # Funding, grants, travel: only when a company is the counterpart. An author label or
+    # a "declare the following" introduction followed by names: those names.
+    if _WEAK.search(clause) and (named or context and orgs):
+        return "declared", orgs
+    if (label or intro_seen) and orgs:
+        return "declared", orgs
+    return "neutral", []

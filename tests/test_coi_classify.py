@@ -1,0 +1,322 @@
+"""The conflict-of-interest classifier: rule families, normalisation, author mapping, and its
+accuracy over the labelled set in tests/fixtures/coi/labelled.jsonl (see its README)."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from harvester.enrich.coi_classify import CoiResult, classify
+
+LABELLED = Path(__file__).parent / "fixtures" / "coi" / "labelled.jsonl"
+AB = ["Ana Bianchi", "Carl Dorn"]
+
+
+def status(text, authors=None):
+    return classify(text, authors).status
+
+
+# --- status rule families ----------------------------------------------------------------------
+
+@pytest.mark.parametrize("text", [
+    "The authors declare no competing interests.",
+    "None declared.",
+    "No potential conflicts of interest were disclosed.",
+    "The author(s) declared that this work was conducted in the absence of any commercial or "
+    "financial relationships that could be construed as a potential conflict of interest.",
+    "Die Autoren geben an, dass kein Interessenkonflikt besteht.",
+    "There are no conflicts of interest.",
+    "Nothing to disclose.",
+    "Les auteurs déclarent ne pas avoir de liens d'intérêts.",
+    "The authors have no relevant financial or non-financial interests to disclose.",
+])
+def test_none_declared_phrasings(text):
+    result = classify(text)
+    assert result == CoiResult("none_declared", [], [], result.evidence)
+    assert result.evidence
+
+
+@pytest.mark.parametrize("text", [
+    "A.B. is an employee of Pfizer.",
+    "A.B. is a consultant for Pfizer.",
+    "A.B. serves on the advisory board of Pfizer.",
+    "A.B. has received honoraria from Pfizer.",
+    "A.B. received speaker fees from Pfizer.",
+    "A.B. received research funding from Pfizer.",
+    "A.B. holds stock in Pfizer.",
+    "A.B. holds stock options in Pfizer.",
+    "A.B. is an inventor on a patent licensed to Pfizer.",
+    "A.B. receives royalties from Pfizer.",
+    "A.B. is a co-founder of Pfizer.",
+    "A.B. is a member of the board of directors of Pfizer.",
+    "A.B. received travel support from Pfizer.",
+])
+def test_declared_relationship_families(text):
+    result = classify(text + " The other authors declare no competing interests.", AB)
+    assert (result.status, result.organizations, result.authors_declaring) == (
+        "declared", ["Pfizer"], ["Ana Bianchi"])
+    assert result.evidence == text
+
+
+def test_declared_without_a_company():
+    assert status("H.Y. has patent applications related to cell-penetrating peptide.") == "declared"
+    assert status("D.R. chairs the guideline panel evaluated here, which may be considered a "
+                  "non-financial competing interest.") == "declared"
+
+
+def test_one_declaring_author_among_none_is_declared():
+    result = classify("A.B. is a consultant for X Therapeutics. The other authors declare no "
+                      "competing interests.", AB)
+    assert result.status == "declared"
+    assert result.organizations == ["X Therapeutics"]
+
+
+def test_government_or_foundation_funding_alone_is_not_declared():
+    assert status("This work was funded by the NIH.") == "unclear"
+    assert status("This work was funded by the NIH. The authors declare no competing "
+                  "interests.") == "none_declared"
+    assert status("A.B. received a grant from the Deutsche Forschungsgemeinschaft and the Bill & "
+                  "Melinda Gates Foundation.", AB) == "unclear"
+    assert status("A.B. received research funding from Pfizer.", AB) == "declared"
+
+
+@pytest.mark.parametrize("text", [
+    "Disclosure forms provided by the authors are available with the full text of this article.",
+    "See the ICMJE forms.",
+    "",
+    "   ",
+    "Competing interests",
+    "Declaration of interests.",
+    "Competing interests: Not applicable.",
+])
+def test_unclear(text):
+    assert classify(text) == CoiResult("unclear", [], [], "")
+
+
+# --- headings and blocks ----------------------------------------------------------------------
+
+def test_glued_headings():
+    result = classify("Declaration of interests H.Y. has patent applications related to "
+                      "cell-penetrating peptide.", ["Hua Yu"])
+    assert (result.status, result.authors_declaring) == ("declared", ["Hua Yu"])
+    assert result.evidence.startswith("H.Y. has patent")
+    assert status("Competing interests. The authors declare no competing interests.") == \
+        "none_declared"
+    assert status("Conflict of interest: None declared.") == "none_declared"
+
+
+def test_springer_block_only_competing_interests_count():
+    text = ("Declarations. Ethics approval and consent to participate: The study was approved by "
+            "the ethics committee and participants gave informed consent. Consent for "
+            "publication: Not applicable. Competing interests: The authors declare no competing "
+            "interests. Funding: This work was supported by Bayer AG and Roche.")
+    result = classify(text)
+    assert (result.status, result.organizations) == ("none_declared", [])
+    assert result.evidence == "The authors declare no competing interests."
+    assert status("Declarations. Ethics approval and consent to participate: Approved. Funding: "
+                  "Pfizer Inc. funded the study.") == "unclear"
+
+
+def test_headings_on_their_own_lines():
+    text = ("Declarations\nConflict of interest\nA. Rossi has received honoraria from Novartis.\n"
+            "Funding\nThis study was funded by Roche.")
+    result = classify(text, ["Andrea Rossi"])
+    assert (result.status, result.organizations, result.authors_declaring) == (
+        "declared", ["Novartis"], ["Andrea Rossi"])
+
+
+def test_compliance_block():
+    text = ("Compliance with ethical standards. Guarantor: The scientific guarantor of this "
+            "publication is A. Bianchi. Conflict of interest: The authors of this manuscript "
+            "declare relationships with the following companies: Medical AI Promotion Institute, "
+            "Inc. Statistics and biometry: No complex statistical methods were necessary.")
+    result = classify(text, AB)
+    assert (result.status, result.organizations) == ("declared",
+                                                     ["Medical AI Promotion Institute"])
+    assert result.authors_declaring == AB
+
+
+def test_had_no_role_sentences_do_not_count():
+    result = classify("The funders (Pfizer) had no role in the design of the study. The authors "
+                      "declare no conflicts of interest.")
+    assert (result.status, result.organizations) == ("none_declared", [])
+    result = classify("A.B. is a consultant for Novartis. The funder, Pfizer, had no role in the "
+                      "study design.", AB)
+    assert result.organizations == ["Novartis"]
+
+
+# --- organisations ----------------------------------------------------------------------------
+
+@pytest.mark.parametrize("name, canonical", [
+    ("Genentech, Inc.", "Genentech"),
+    ("MSD", "Merck Sharp & Dohme"),
+    ("Merck Sharp & Dohme", "Merck Sharp & Dohme"),
+    ("BMS", "Bristol Myers Squibb"),
+    ("Bristol-Myers Squibb", "Bristol Myers Squibb"),
+    ("Hoffmann-La Roche", "Roche"),
+    ("F. Hoffmann-La Roche Ltd", "Roche"),
+    ("Roche Diagnostics", "Roche"),
+    ("AstraZeneca", "AstraZeneca"),
+    ("Astra Zeneca", "AstraZeneca"),
+    ("GSK", "GlaxoSmithKline"),
+    ("Arvinas Inc.", "Arvinas"),
+    ("Kura Oncology", "Kura Oncology"),
+    ("Scorpion Therapeutics", "Scorpion Therapeutics"),
+    ("Nuvation Bio", "Nuvation Bio"),
+    ("Acme Biosciences GmbH", "Acme Biosciences"),
+    ("Zentalis Pharmaceuticals, LLC", "Zentalis Pharmaceuticals"),
+])
+def test_organization_normalisation(name, canonical):
+    result = classify(f"A.B. has received consulting fees from {name}.", AB)
+    assert result.organizations == [canonical]
+
+
+def test_organization_lists_and_exclusions():
+    result = classify("J.K. received consulting fees from Genzyme, Protagen AG, Roche, and Teva; "
+                      "speaker fees from the Swiss MS Society and Biogen; and grants from the "
+                      "University of Basel, the Swiss National Research Foundation, the NIH, and "
+                      "Cernostics.")
+    assert result.organizations == ["Biogen", "Cernostics", "Protagen", "Roche", "Sanofi", "Teva"]
+
+
+def test_short_aliases_only_as_whole_words():
+    result = classify("A.B. has received fees from Pfizer for work on GSK3B and BMS-986016 "
+                      "studies in the MSDS database.", AB)
+    assert result.organizations == ["Pfizer"]
+
+
+def test_lowercase_running_text_is_not_a_company():
+    result = classify("A.B. is a consultant for Novartis; the merck of this is debatable.", AB)
+    assert result.organizations == ["Novartis"]
+
+
+def test_places_and_people_are_not_companies():
+    result = classify("A.H. now works for AstraZeneca, UK. E.M. is the owner of Mazalytics LLC, "
+                      "Boston, Massachusetts, USA.", ["Andrew Harper", "Erica Mazaika"])
+    assert result.organizations == ["AstraZeneca", "Mazalytics"]
+    assert result.authors_declaring == ["Andrew Harper", "Erica Mazaika"]
+
+
+# --- authors ----------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("text, authors, expected", [
+    ("A.B. received fees from Pfizer.", ["Ana Bianchi", "Carl Dorn"], ["Ana Bianchi"]),
+    ("J.-P.S. received fees from Pfizer.", ["Jean-Pierre Smith", "John Smith"],
+     ["Jean-Pierre Smith"]),
+    ("JPS received fees from Pfizer.", ["John Smith", "Jean-Pierre Smith"], ["Jean-Pierre Smith"]),
+    ("AB received fees from Pfizer.", ["Ana Bianchi", "Carl Dorn"], ["Ana Bianchi"]),
+    ("Ana Bianchi reports fees from Pfizer.", ["Ana Bianchi", "Carl Dorn"], ["Ana Bianchi"]),
+    ("Dr. Bianchi reports fees from Pfizer.", ["Ana Bianchi", "Carl Dorn"], ["Ana Bianchi"]),
+    ("Dr Dorn reports fees from Pfizer.", ["Ana Bianchi", "Carl Dorn"], ["Carl Dorn"]),
+    ("A. Bianchi reports fees from Pfizer.", ["Ana Bianchi", "Carl Dorn"], ["Ana Bianchi"]),
+    ("A.B. received fees from Pfizer.", ["Bianchi A", "Dorn C"], ["Bianchi A"]),
+    ("AB and CD received fees from Pfizer.", ["Bianchi AB", "Dorn CD", "Eck E"],
+     ["Bianchi AB", "Dorn CD"]),
+    ("J.C.V.-U. received fees from Pfizer.", ["Juan Carlos Vázquez-Ucha", "Jorge Arca-Suárez"],
+     ["Juan Carlos Vázquez-Ucha"]),
+    ("D.P.O. received fees from Pfizer.", ["Declan P O'Regan", "Daniel Ortiz"],
+     ["Declan P O'Regan"]),
+    ("R.D.P. received fees from Pfizer.", ["Renaud Du Pasquier", "Rita Pohl"],
+     ["Renaud Du Pasquier"]),
+    ("C.D. and A.B. received fees from Pfizer.", ["Ana Bianchi", "Carl Dorn"],
+     ["Ana Bianchi", "Carl Dorn"]),
+])
+def test_author_mapping(text, authors, expected):
+    assert classify(text, authors).authors_declaring == expected
+
+
+def test_authors_none_gives_empty_list():
+    assert classify("A.B. received fees from Pfizer.").authors_declaring == []
+
+
+def test_pronoun_clause_inherits_the_author():
+    result = classify("C.D. receives research funding from Medtronic; she is a consultant for "
+                      "Cook Medical. A.B. declares no competing interests.", AB)
+    assert result.authors_declaring == ["Carl Dorn"]
+    assert result.organizations == ["Cook Medical", "Medtronic"]
+
+
+def test_all_authors_declare():
+    result = classify("The authors are employees of AstraZeneca.", AB)
+    assert result.authors_declaring == AB
+
+
+def test_jco_per_author_list():
+    text = ("Ana Bianchi\nHonoraria: Roche, AstraZeneca\nConsulting or Advisory Role: Merck, BMS\n"
+            "Research Funding: Pfizer (Inst)\nCarl Dorn\nNo relationship to disclose\n"
+            "No other potential conflicts of interest were reported.")
+    result = classify(text, AB)
+    assert result == CoiResult("declared", ["AstraZeneca", "Bristol Myers Squibb", "Merck",
+                                            "Pfizer", "Roche"], ["Ana Bianchi"],
+                               "Honoraria: Roche, AstraZeneca")
+    flat = text.replace("\n", " ")
+    assert classify(flat, AB).authors_declaring == ["Ana Bianchi"]
+    assert classify(flat, AB).organizations == result.organizations
+
+
+def test_german_declaration():
+    result = classify("Interessenkonflikt. K. Brandstätter gibt an, Vortragshonorare von Roche und "
+                      "Beratungshonorare von Novartis erhalten zu haben. L. Hoffmann gibt an, dass "
+                      "kein Interessenkonflikt besteht.", ["Katrin Brandstätter", "Lena Hoffmann"])
+    assert (result.status, result.organizations, result.authors_declaring) == (
+        "declared", ["Novartis", "Roche"], ["Katrin Brandstätter"])
+
+
+# --- accuracy over the labelled set -----------------------------------------------------------
+
+def _labelled():
+    return [json.loads(line) for line in LABELLED.read_text(encoding="utf-8").splitlines()
+            if line.strip()]
+
+
+def test_labelled_set_shape():
+    rows = _labelled()
+    counts = Counter(r["status"] for r in rows)
+    assert len(rows) >= 120
+    assert counts["declared"] >= 0.35 * len(rows) and counts["none_declared"] >= 0.35 * len(rows)
+    assert counts["unclear"] >= 0.15 * len(rows)
+
+
+def test_accuracy_on_labelled_set():
+    rows = _labelled()
+    per_class: dict[str, list[int]] = {}
+    tp = fp = fn = 0
+    authors_ok = authors_n = 0
+    misses = []
+    for row in rows:
+        got = classify(row["text"], row["authors"])
+        ok = got.status == row["status"]
+        per_class.setdefault(row["status"], []).append(ok)
+        if not ok:
+            misses.append(f"status {row['status']} -> {got.status}: {row['text'][:90]!r}")
+        if row["status"] == "declared":
+            want, have = set(row["organizations"]), set(got.organizations)
+            tp += len(want & have)
+            fp += len(have - want)
+            fn += len(want - have)
+            if want != have:
+                misses.append(f"orgs +{sorted(have - want)} -{sorted(want - have)}")
+        if row["authors"] is not None:
+            authors_n += 1
+            authors_ok += got.authors_declaring == row["authors_declaring"]
+            if got.authors_declaring != row["authors_declaring"]:
+                misses.append(f"authors {got.authors_declaring} != {row['authors_declaring']}")
+    overall = sum(sum(v) for v in per_class.values()) / len(rows)
+    precision = tp / (tp + fp)
+    recall = tp / (tp + fn)
+    print(f"\nCOI labelled set: {len(rows)} statements")
+    print(f"status accuracy: {overall:.3f}")
+    for name, oks in sorted(per_class.items()):
+        print(f"  {name}: {sum(oks)}/{len(oks)} = {sum(oks) / len(oks):.3f}")
+    print(f"organizations (micro, declared statements): precision {precision:.3f} "
+          f"recall {recall:.3f} (tp {tp}, fp {fp}, fn {fn})")
+    print(f"authors_declaring exact: {authors_ok}/{authors_n} = {authors_ok / authors_n:.3f}")
+    for m in misses:
+        print("  miss:", m)
+    assert overall >= 0.97
+    assert precision >= 0.95
+    assert recall >= 0.90
+    assert authors_ok / authors_n >= 0.85
