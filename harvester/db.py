@@ -194,40 +194,8 @@ MIGRATIONS: list[str] = [
         VALUES ('delete', old.id, old.title, old.abstract);
     END;
 
-    CREATE VIEW articles AS
-    SELECT
-        a.pmid,
-        a.doi,
-        a.pmcid,
-        a.title,
-        a.abstract,
-        a.journal,
-        a.pub_date,
-        (SELECT json_group_array(name) FROM (
-            SELECT name FROM article_publication_type WHERE article_id = a.id ORDER BY position
-        )) AS publication_types,
-        (SELECT json_group_array(label) FROM (
-            SELECT coalesce(collective_name,
-                            trim(coalesce(last_name, '') || ' ' || coalesce(initials, ''))) AS label
-            FROM article_author WHERE article_id = a.id ORDER BY position
-        )) AS authors,
-        NULL AS oa_status,
-        NULL AS is_oa,
-        NULL AS oa_url,
-        NULL AS oa_license,
-        NULL AS coi_status,
-        a.coi_statement,
-        CASE WHEN a.coi_statement IS NOT NULL THEN 'pubmed' END AS coi_source,
-        NULL AS coi_organizations,
-        (SELECT json_group_array(query) FROM (
-            SELECT query FROM query_match WHERE article_id = a.id ORDER BY query
-        )) AS queries,
-        a.first_seen_at,
-        a.updated_at
-    FROM article a;
     """,
-    # 2: open-access status (current state, its history) and Europe PMC's flags; `articles`
-    # shows the current OA state.
+    # 2: open-access status (current state, its history) and Europe PMC's flags.
     """
     CREATE TABLE oa_status (
         article_id INTEGER PRIMARY KEY REFERENCES article(id) ON DELETE CASCADE,
@@ -271,41 +239,9 @@ MIGRATIONS: list[str] = [
         checked_at TEXT NOT NULL
     );
 
-    DROP VIEW articles;
-    CREATE VIEW articles AS
-    SELECT
-        a.pmid,
-        a.doi,
-        a.pmcid,
-        a.title,
-        a.abstract,
-        a.journal,
-        a.pub_date,
-        (SELECT json_group_array(name) FROM (
-            SELECT name FROM article_publication_type WHERE article_id = a.id ORDER BY position
-        )) AS publication_types,
-        (SELECT json_group_array(label) FROM (
-            SELECT coalesce(collective_name,
-                            trim(coalesce(last_name, '') || ' ' || coalesce(initials, ''))) AS label
-            FROM article_author WHERE article_id = a.id ORDER BY position
-        )) AS authors,
-        o.oa_status,
-        o.is_oa,
-        o.oa_url,
-        o.oa_license,
-        NULL AS coi_status,
-        a.coi_statement,
-        CASE WHEN a.coi_statement IS NOT NULL THEN 'pubmed' END AS coi_source,
-        NULL AS coi_organizations,
-        (SELECT json_group_array(query) FROM (
-            SELECT query FROM query_match WHERE article_id = a.id ORDER BY query
-        )) AS queries,
-        a.first_seen_at,
-        a.updated_at
-    FROM article a LEFT JOIN oa_status o ON o.article_id = a.id;
     """,
     # 3: conflict-of-interest statements: classification, declaring authors, organizations,
-    # history; `articles` shows them.
+    # history.
     """
     CREATE TABLE coi (
         article_id INTEGER PRIMARY KEY REFERENCES article(id) ON DELETE CASCADE,
@@ -348,43 +284,49 @@ MIGRATIONS: list[str] = [
     );
     CREATE INDEX coi_history_article ON coi_history(article_id, observed_at);
 
-    DROP VIEW articles;
-    CREATE VIEW articles AS
-    SELECT
-        a.pmid,
-        a.doi,
-        a.pmcid,
-        a.title,
-        a.abstract,
-        a.journal,
-        a.pub_date,
-        (SELECT json_group_array(name) FROM (
-            SELECT name FROM article_publication_type WHERE article_id = a.id ORDER BY position
-        )) AS publication_types,
-        (SELECT json_group_array(label) FROM (
-            SELECT coalesce(collective_name,
-                            trim(coalesce(last_name, '') || ' ' || coalesce(initials, ''))) AS label
-            FROM article_author WHERE article_id = a.id ORDER BY position
-        )) AS authors,
-        o.oa_status,
-        o.is_oa,
-        o.oa_url,
-        o.oa_license,
-        c.status AS coi_status,
-        coalesce(c.statement, a.coi_statement) AS coi_statement,
-        coalesce(c.source, CASE WHEN a.coi_statement IS NOT NULL THEN 'pubmed' END) AS coi_source,
-        c.organizations AS coi_organizations,
-        (SELECT json_group_array(query) FROM (
-            SELECT query FROM query_match WHERE article_id = a.id ORDER BY query
-        )) AS queries,
-        a.first_seen_at,
-        a.updated_at
-    FROM article a
-    LEFT JOIN oa_status o ON o.article_id = a.id
-    LEFT JOIN coi c ON c.article_id = a.id;
     """,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
+
+# Views are declared once, here, and rebuilt whenever their definition differs from the file's:
+# migrations change tables, never views.
+VIEWS = {
+    # The contract: one row per article, exactly these columns.
+    "articles": """
+SELECT
+    a.pmid,
+    a.doi,
+    a.pmcid,
+    a.title,
+    a.abstract,
+    a.journal,
+    a.pub_date,
+    (SELECT json_group_array(name) FROM (
+        SELECT name FROM article_publication_type WHERE article_id = a.id ORDER BY position
+    )) AS publication_types,
+    (SELECT json_group_array(label) FROM (
+        SELECT coalesce(collective_name,
+                        trim(coalesce(last_name, '') || ' ' || coalesce(initials, ''))) AS label
+        FROM article_author WHERE article_id = a.id ORDER BY position
+    )) AS authors,
+    o.oa_status,
+    o.is_oa,
+    o.oa_url,
+    o.oa_license,
+    c.status AS coi_status,
+    coalesce(c.statement, a.coi_statement) AS coi_statement,
+    coalesce(c.source, CASE WHEN a.coi_statement IS NOT NULL THEN 'pubmed' END) AS coi_source,
+    c.organizations AS coi_organizations,
+    (SELECT json_group_array(query) FROM (
+        SELECT query FROM query_match WHERE article_id = a.id ORDER BY query
+    )) AS queries,
+    a.first_seen_at,
+    a.updated_at
+FROM article a
+LEFT JOIN oa_status o ON o.article_id = a.id
+LEFT JOIN coi c ON c.article_id = a.id
+""",
+}
 
 
 def now_iso(now: dt.datetime | None = None) -> str:
@@ -454,13 +396,26 @@ def _check_version(conn: sqlite3.Connection, path: Path) -> int:
 
 
 def ensure_schema(conn: sqlite3.Connection, path: Path) -> None:
-    """Apply the migrations this file has not seen, each in its own transaction."""
+    """Apply the migrations this file has not seen, each in its own transaction, then make the
+    views match their definitions."""
     version = _check_version(conn, path)
     for number in range(version, SCHEMA_VERSION):
         with transaction(conn):
             for statement in _statements(MIGRATIONS[number]):
                 conn.execute(statement)
             conn.execute(f"PRAGMA user_version = {number + 1}")
+    ensure_views(conn)
+
+
+def ensure_views(conn: sqlite3.Connection) -> None:
+    for name, select in VIEWS.items():
+        wanted = f"CREATE VIEW {name} AS{select.rstrip()}"
+        current = conn.execute("SELECT sql FROM sqlite_master WHERE type = 'view' AND name = ?",
+                               (name,)).fetchone()
+        if current is None or current[0] != wanted:
+            with transaction(conn):
+                conn.execute(f"DROP VIEW IF EXISTS {name}")
+                conn.execute(wanted)
 
 
 def _statements(script: str) -> Iterator[str]:

@@ -303,3 +303,19 @@ def test_a_read_only_database_folder(workdir, fake, harvest):
     assert result.exit_code == 2
     assert result.err == ("Error: data: cannot write here (Operation not permitted); give this "
                           "user write access to the database's folder\n")
+
+
+def test_views_are_rebuilt_only_when_their_definition_changes(workdir, monkeypatch):
+    path = workdir / "v.db"
+    db.connect(path).close()
+    statements = []
+    conn = db.connect(path)
+    conn.set_trace_callback(statements.append)
+    db.ensure_views(conn)
+    assert not any("VIEW" in s for s in statements)  # same definition: nothing written
+    monkeypatch.setitem(db.VIEWS, "articles", db.VIEWS["articles"].replace(
+        "a.pmid,", "a.pmid, a.pmid AS extra,", 1))
+    db.ensure_views(conn)
+    assert any(s.startswith("DROP VIEW IF EXISTS articles") for s in statements)
+    assert "extra" in [r[1] for r in conn.execute("PRAGMA table_info(articles)")]
+    conn.close()
