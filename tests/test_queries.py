@@ -110,3 +110,20 @@ def test_is_due(schedule, last, now, due):
     query = Query(name="q", source="pubmed", term="x", path=Path("q.toml"), schedule=schedule)
     parse = lambda s: dt.datetime.fromisoformat(s).replace(tzinfo=dt.timezone.utc)  # noqa: E731
     assert query.is_due(parse(last) if last else None, parse(now)) is due
+
+
+def test_check_online_asks_pubmed_for_each_term(workdir, fake, harvest):
+    from tests.fake_eutils import Fault
+    (workdir / "queries" / "good.toml").write_text('term = "ERBB2[tiab]"\nstart = 2025-01-01\n')
+    fake.fail("esearch", Fault(200, (
+        '<?xml version="1.0" encoding="UTF-8" ?>\n<eSearchResult><Count>0</Count><RetMax>0'
+        "</RetMax><RetStart>0</RetStart><IdList/><TranslationSet/><ErrorList><PhraseNotFound>"
+        "ERBB2x</PhraseNotFound></ErrorList></eSearchResult>")))
+
+    result = harvest("queries", "check", "--online")
+
+    assert result.exit_code == 0
+    assert result.out.splitlines() == ["ok     queries/good.toml  (good, pubmed, daily)",
+                                       "warn   good: phrase not found: ERBB2x"]
+    [call] = fake.calls("esearch")
+    assert (call["term"], call["retmax"], call["mindate"]) == ("ERBB2[tiab]", "0", "2025/01/01")
