@@ -291,3 +291,16 @@ def test_an_article_without_doi_gets_its_status_from_europepmc_alone(workdir, fa
         {"pmid": 41148203, "oa_status": "green", "is_oa": 1,
          "oa_url": "https://europepmc.org/article/MED/41148203"}]
     assert rows(DB, "SELECT source FROM oa_status") == [{"source": "europepmc"}]
+
+
+def test_malformed_json_and_html_in_a_200_are_retried(stored, harvest):
+    stored.add_unpaywall("bronze_cellpress_2025.json")
+    stored.fail("unpaywall", Fault(200, '{"doi": "10.1016/j.ccell.2025.03.011", "is_oa": tr',
+                                   {}, "application/json"))
+    stored.fail("europepmc", Fault(200, "<html><body>Service maintenance</body></html>", {},
+                                   "text/html"))
+    result = harvest("enrich", "oa")
+    assert result.exit_code == 0, result.err
+    assert rows(DB, "SELECT oa_status FROM articles WHERE pmid = 41066351") == [
+        {"oa_status": "bronze"}]
+    assert len(stored.calls("europepmc")) == 2
