@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from typing import Iterable, Iterator
 from xml.etree import ElementTree as ET
 
-ARTICLE_TAGS = ("PubmedArticle", "PubmedBookArticle")
 MONTHS = {m: f"{i:02d}" for i, m in enumerate(
     ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"], 1)}
 PARAGRAPH_BREAK = re.compile(r"\n[ \t\r\f\v]*\n\s*")
