@@ -133,40 +133,45 @@ def run(names, run_all, since, no_enrich, deadline, db_path, queries_dir):
         click.echo(f"Error: {problem}", err=True)
     selected = _select(queries, names, run_all) if (names or run_all) else None
 
-    started = db.now_iso()
     with RunLock(settings.db) as lock:
-        lock.acquire(started)
+        lock.acquire(db.now_iso())
         conn = db.connect(settings.db)
+        http = _http_client(settings, email,
+                            deadline=time.monotonic() + deadline if deadline else None)
         try:
             now = dt.datetime.now(dt.timezone.utc)
             todo = selected if selected is not None else due_queries(conn, queries, now)
-            http = _http_client(settings, email,
-                                deadline=time.monotonic() + deadline if deadline else None)
-            if not todo:
+            collect_code = 0
+            if todo:
+                collect_code = _collect(conn, http, settings, email, todo, now,
+                                        since.date() if since else None)
+            else:
                 log.info("no saved query is due (use --all to run them anyway)")
-                oa_code = 0 if no_enrich else _enrich_step(conn, http, settings, email)
-                http.close()
-                return 2 if problems else oa_code
-            eutils = Eutils(http, settings.eutils_url, email, settings.ncbi_api_key)
-            progress = TerminalProgress() if sys.stderr.isatty() and log.level <= logging.INFO \
-                else None
-            try:
-                result = run_queries(conn, eutils, todo, command=_command_line(), now=now,
-                                     since=since.date() if since else None, progress=progress)
-            finally:
-                if progress:
-                    progress.close()
-            for ledger in result.ledgers:
-                if ledger.status != "ok" or (not _quiet and (ledger.new or ledger.updated
-                                                             or ledger.missing)):
-                    click.echo(_summary_line(ledger))
-            if not any(l.new or l.updated or l.status != "ok" for l in result.ledgers):
-                log.info("nothing new")
-            oa_code = 0 if no_enrich else _enrich_step(conn, http, settings, email)
-            http.close()
+            enrich_code = 0 if no_enrich else _enrich_step(conn, http, settings, email)
         finally:
+            http.close()
             conn.close()
-    return 2 if problems else max(result.exit_code, oa_code)
+    return 2 if problems else max(collect_code, enrich_code)
+
+
+def _collect(conn, http, settings: Settings, email: str, todo: list[Query], now: dt.datetime,
+             since: dt.date | None) -> int:
+    """Run the queries; print a line for each that found something or failed."""
+    eutils = Eutils(http, settings.eutils_url, email, settings.ncbi_api_key)
+    progress = TerminalProgress() if sys.stderr.isatty() and not _quiet else None
+    try:
+        result = run_queries(conn, eutils, todo, command=_command_line(), now=now, since=since,
+                             progress=progress)
+    finally:
+        if progress:
+            progress.close()
+    for ledger in result.ledgers:
+        if ledger.status != "ok" or (not _quiet and (ledger.new or ledger.updated
+                                                     or ledger.missing)):
+            click.echo(_summary_line(ledger))
+    if not any(l.new or l.updated or l.status != "ok" for l in result.ledgers):
+        log.info("nothing new")
+    return result.exit_code
 
 
 def _summary_line(ledger) -> str:

@@ -335,6 +335,11 @@ def now_iso(now: dt.datetime | None = None) -> str:
     return now.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+def parse_iso(value: str) -> dt.datetime:
+    """A timestamp as now_iso writes it -> an aware datetime."""
+    return dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+
+
 def connect(path: Path, *, create: bool = True) -> sqlite3.Connection:
     """Open (and create or upgrade) the database, or raise DatabaseError saying what is wrong."""
     path = Path(path)

@@ -7,13 +7,14 @@ back; the next run starts again from the last committed window.
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import datetime as dt
 import logging
 import os
 import sqlite3
 from dataclasses import dataclass, field
-from typing import Callable
+from typing import Callable, Iterator
 
 from harvester import db
 from harvester.errors import HarvestError
@@ -85,7 +86,7 @@ def due_queries(conn: sqlite3.Connection, queries: list[Query], now: dt.datetime
             continue
         state = db.load_query_state(conn, query.name)
         last = state["last_success_at"] if state else None
-        last_dt = dt.datetime.fromisoformat(last.replace("Z", "+00:00")) if last else None
+        last_dt = db.parse_iso(last) if last else None
         if query.is_due(last_dt, now):
             due.append(query)
     return due
@@ -206,24 +207,31 @@ class PubmedHarvest:
                         f"{total} (PubMed changed during the run?)"])
         return windows
 
-    def harvest_window(self, window: Window, *, matched: bool, **state) -> None:
+    @contextlib.contextmanager
+    def _transaction(self) -> Iterator[str]:
+        """One transaction whose records go through self.writer. If it fails, the database
+        rolls back and so does what this object counted. Yields the timestamp to store."""
+        snapshot = (copy.deepcopy(vars(self.ledger)), set(self.fetched), set(self.new),
+                    set(self.updated))
+        try:
+            with db.transaction(self.conn):
+                now = db.now_iso()
+                self.writer = db.PubmedWriter(self.conn, now)
+                yield now
+                self.writer.flush()
+        except BaseException:
+            ledger, self.fetched, self.new, self.updated = snapshot
+            vars(self.ledger).update(ledger)
+            raise
+
+    def harvest_window(self, window: Window, *, matched: bool, **state: dt.date) -> None:
         """Fetch and store one window's records; commit them with the ledger and query state.
 
         matched: the window's records match the query (edat); an mdat window only refreshes
         records already stored.
         """
-        snapshot = self._snapshot()
-        try:
-            self._harvest_window(window, matched, state)
-        except BaseException:
-            self._restore(snapshot)
-            raise
-
-    def _harvest_window(self, window: Window, matched: bool, state: dict) -> None:
         search = window.search
-        with db.transaction(self.conn):
-            now = db.now_iso()
-            self.writer = db.PubmedWriter(self.conn, now)
+        with self._transaction() as now:
             self.expected = len(self.fetched) + (search.count if matched else len(search.ids))
             if matched:
                 self.ledger.esearch_count += search.count
@@ -245,7 +253,6 @@ class PubmedHarvest:
             if missing and matched:
                 db.save_missing(self.conn, self.query.name, missing, set(), now)
                 self.ledger.missing = sorted(set(self.ledger.missing) | missing)
-            self.writer.flush()
             self.ledger.windows.append(window.describe())
             self._count()
             db.save_run_query(self.conn, self.run_id, self.query.name, **self.ledger.values())
@@ -258,19 +265,8 @@ class PubmedHarvest:
                    if p not in self.fetched and p not in self.ledger.missing]
         if not pending:
             return
-        snapshot = self._snapshot()
-        try:
-            self._retry_missing(pending)
-        except BaseException:
-            self._restore(snapshot)
-            raise
-
-    def _retry_missing(self, pending: list[int]) -> None:
-        with db.transaction(self.conn):
-            now = db.now_iso()
-            self.writer = db.PubmedWriter(self.conn, now)
+        with self._transaction() as now:
             self.eutils.fetch_ids(pending, lambda item: self._save(item, now, True, set(pending)))
-            self.writer.flush()
             found = set(pending) & self.fetched
             still = set(pending) - found
             db.save_missing(self.conn, self.query.name, still, found, now)
@@ -301,15 +297,6 @@ class PubmedHarvest:
             self.updated.add(pmid)
         if matched:
             db.save_query_match(self.conn, article_id, self.query.name, now, self.run_id)
-
-    def _snapshot(self):
-        """What a rolled-back transaction must not leave behind in memory."""
-        return (copy.deepcopy(vars(self.ledger)), set(self.fetched), set(self.new),
-                set(self.updated))
-
-    def _restore(self, snapshot) -> None:
-        ledger, self.fetched, self.new, self.updated = snapshot
-        vars(self.ledger).update(ledger)
 
     def _count(self) -> None:
         self.ledger.fetched = len(self.fetched)

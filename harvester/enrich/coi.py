@@ -84,13 +84,14 @@ def enrich_coi(conn: sqlite3.Connection, http: HttpClient, *, europepmc_url: str
                 log.warning("COI of PMID %s: %s", article["pmid"], e)
                 summary.errors += 1
                 continue  # still due
-        authors = author_names(conn, article["id"])
-        result = classify(statement, authors) if statement else NOT_FOUND
-        first_seen = dt.datetime.fromisoformat(article["first_seen_at"].replace("Z", "+00:00"))
-        when = None if statement else db.now_iso(next_check(first_seen, now))
+        if statement:
+            authors = author_names(conn, article["id"])
+            result, when = classify(statement, authors), None
+        else:
+            statement, source, authors, result = None, None, [], NOT_FOUND
+            when = db.now_iso(next_check(db.parse_iso(article["first_seen_at"]), now))
         with db.transaction(conn):
-            save_coi(conn, article["id"], result, statement if statement else None,
-                     source if statement else None, authors, checked_at, when,
+            save_coi(conn, article["id"], result, statement, source, authors, checked_at, when,
                      article["pubmed_hash"])
         summary.checked += 1
         summary.found += statement is not None

@@ -287,9 +287,7 @@ def enrich_oa(conn: sqlite3.Connection, http: HttpClient, *, unpaywall_url: str,
                     result = combine(unpaywall, record)
                     if record is not None:
                         save_europepmc_record(conn, article["id"], record, checked_at)
-                    first_seen = dt.datetime.fromisoformat(
-                        article["first_seen_at"].replace("Z", "+00:00"))
-                    when = next_check(result, first_seen,
+                    when = next_check(result, db.parse_iso(article["first_seen_at"]),
                                       published_date(article["epub_date"], article["pub_date"]),
                                       now)
                     changed = save_oa_result(conn, article["id"], result, checked_at,
