@@ -94,7 +94,8 @@ def setup_logging(verbose: bool, quiet: bool, log_file: Path | None = None) -> N
 @click.group(context_settings=CONTEXT_SETTINGS)
 @click.version_option(__version__, prog_name="harvest")
 def cli():
-    """Harvest new literature records (PubMed) for saved queries into one SQLite file.
+    """Harvest new PubMed records for saved queries into one SQLite file, with their
+    open-access status and conflict-of-interest statements.
 
     \b
         export HARVEST_EMAIL=editor@newsletter.org
