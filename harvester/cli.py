@@ -368,7 +368,7 @@ def queries_check(online, db_path, queries_dir):
         http = _http_client(settings, email)
         eutils = Eutils(http, settings.eutils_url, email, settings.ncbi_api_key)
         today = dt.date.today()
-        for query in found:
+        for query in (q for q in found if q.source == "pubmed"):
             result = eutils.esearch(query.term, "edat", query.first_date(today), today, retmax=0)
             warnings[query.name] = result.warnings
         http.close()

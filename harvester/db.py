@@ -285,6 +285,58 @@ MIGRATIONS: list[str] = [
     CREATE INDEX coi_history_article ON coi_history(article_id, observed_at);
 
     """,
+    # 4: articles from Crossref and feeds (no PMID yet), merged by DOI; feed state.
+    """
+    ALTER TABLE article ADD COLUMN url TEXT;
+    ALTER TABLE article ADD COLUMN metadata_source TEXT;
+    UPDATE article SET metadata_source = 'pubmed' WHERE pmid IS NOT NULL;
+    CREATE INDEX article_url ON article(url) WHERE doi IS NULL;
+    CREATE INDEX article_without_pmid ON article(first_seen_at) WHERE pmid IS NULL;
+
+    CREATE TABLE crossref_record (
+        article_id INTEGER PRIMARY KEY REFERENCES article(id) ON DELETE CASCADE,
+        doi TEXT NOT NULL,
+        type TEXT,
+        publisher TEXT,
+        created_at TEXT,
+        published_online TEXT,
+        published_print TEXT,
+        issued TEXT,
+        licenses TEXT NOT NULL DEFAULT '[]',
+        free_from TEXT,
+        fetched_at TEXT NOT NULL
+    );
+
+    CREATE TABLE feed_entry (
+        id INTEGER PRIMARY KEY,
+        feed_url TEXT NOT NULL,
+        entry_key TEXT NOT NULL,
+        article_id INTEGER REFERENCES article(id) ON DELETE SET NULL,
+        doi TEXT,
+        title TEXT,
+        link TEXT,
+        authors TEXT NOT NULL DEFAULT '[]',
+        published_at TEXT,
+        section TEXT,
+        summary TEXT,
+        first_seen_at TEXT NOT NULL,
+        last_seen_at TEXT NOT NULL,
+        UNIQUE (feed_url, entry_key)
+    );
+    CREATE INDEX feed_entry_article ON feed_entry(article_id);
+
+    CREATE TABLE feed_state (
+        url TEXT PRIMARY KEY,
+        etag TEXT,
+        last_modified TEXT,
+        checked_at TEXT NOT NULL,
+        status TEXT NOT NULL,
+        http_status INTEGER,
+        entries INTEGER,
+        error TEXT
+    );
+
+    """,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -457,12 +509,17 @@ ARTICLE_COLUMNS = (
     "publication_status", "coi_statement", "pubmed_xml", "pubmed_hash",
 )
 INSERT_ARTICLE = (
-    f"INSERT INTO article ({', '.join(ARTICLE_COLUMNS)}, first_seen_at, updated_at) "
-    f"VALUES ({', '.join('?' * len(ARTICLE_COLUMNS))}, ?, ?)"
+    f"INSERT INTO article ({', '.join(ARTICLE_COLUMNS)}, first_seen_at, updated_at, "
+    f"metadata_source) VALUES ({', '.join('?' * len(ARTICLE_COLUMNS))}, ?, ?, 'pubmed')"
 )
+# Fields Crossref or a feed may have filled before PubMed indexed the article: PubMed's value
+# wins, but a field PubMed lacks keeps theirs.
+SHARED_COLUMNS = ("doi", "title", "abstract", "journal", "issn_print", "issn_electronic", "volume",
+                  "issue", "pages", "pub_date", "epub_date")
 UPDATE_ARTICLE = (
-    f"UPDATE article SET {', '.join(f'{c} = ?' for c in ARTICLE_COLUMNS)}, updated_at = ? "
-    "WHERE id = ?"
+    "UPDATE article SET " + ", ".join(
+        f"{c} = coalesce(?, {c})" if c in SHARED_COLUMNS else f"{c} = ?" for c in ARTICLE_COLUMNS)
+    + ", updated_at = ?, metadata_source = 'pubmed' WHERE id = ?"
 )
 CHILD_TABLES = ("article_author", "article_affiliation", "article_publication_type",
                 "article_keyword", "article_mesh", "article_grant")
@@ -503,6 +560,11 @@ class PubmedWriter:
         digest = hashlib.blake2b(raw, digest_size=16).hexdigest()
         row = conn.execute("SELECT id, pubmed_hash, title, abstract FROM article WHERE pmid = ?",
                            (record["pmid"],)).fetchone()
+        if row is None and record["doi"]:
+            # Seen first through Crossref or a feed: the PubMed record joins that row.
+            row = conn.execute(
+                "SELECT id, pubmed_hash, title, abstract FROM article WHERE doi = ? "
+                "AND pmid IS NULL ORDER BY id LIMIT 1", (record["doi"],)).fetchone()
         if row is not None and row["pubmed_hash"] == digest:
             return row["id"], "unchanged"
         stored = {"pubmed_xml": zlib.compress(raw, RAW_COMPRESSION), "pubmed_hash": digest}
@@ -547,6 +609,108 @@ class PubmedWriter:
         pending["article_grant"].extend(
             (article_id, i, g["grant_id"], g["acronym"], g["agency"], g["country"])
             for i, g in enumerate(record["grants"], 1))
+
+
+# Which source's descriptive fields win when several saw the article (lower is stronger).
+SOURCE_RANK = {"pubmed": 0, "crossref": 1, "feed": 2}
+OTHER_COLUMNS = ("doi", "title", "abstract", "journal", "issn_print", "issn_electronic", "volume",
+                 "issue", "pages", "pub_date", "epub_date", "url")
+
+
+def find_article(conn: sqlite3.Connection, doi: str | None, url: str | None = None
+                 ) -> sqlite3.Row | None:
+    """The article with this DOI (the oldest row if an analyst made two), else the DOI-less
+    article with this landing-page URL."""
+    if doi:
+        return conn.execute("SELECT * FROM article WHERE doi = ? ORDER BY id LIMIT 1",
+                            (doi,)).fetchone()
+    if url:
+        return conn.execute("SELECT * FROM article WHERE url = ? AND doi IS NULL "
+                            "ORDER BY id LIMIT 1", (url,)).fetchone()
+    return None
+
+
+def save_other(conn: sqlite3.Connection, source: str, fields: dict, authors: list[dict],
+               now: str) -> tuple[int, str]:
+    """Insert or merge a Crossref or feed record into the article with its DOI (or, without a
+    DOI, its URL). Returns (article id, "new" | "updated" | "unchanged").
+
+    Precedence is PubMed, then Crossref, then the feed: a stronger or equal source overwrites
+    what it has, a weaker one only fills what is missing. Authors are written only by the
+    strongest source that has any, so PubMed's list is never touched from here.
+    """
+    row = find_article(conn, fields.get("doi"), fields.get("url"))
+    values = {c: fields.get(c) for c in OTHER_COLUMNS}
+    if row is None:
+        columns = [*OTHER_COLUMNS, "record_type", "metadata_source", "first_seen_at", "updated_at"]
+        article_id = conn.execute(
+            f"INSERT INTO article ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})",
+            (*values.values(), "article", source, now, now)).lastrowid
+        _write_authors(conn, article_id, authors)
+        conn.execute("INSERT INTO article_fts(rowid, title, abstract) VALUES (?, ?, ?)",
+                     (article_id, values["title"], values["abstract"]))
+        return article_id, "new"
+
+    article_id = row["id"]
+    current = row["metadata_source"] or "feed"
+    stronger = SOURCE_RANK[source] <= SOURCE_RANK[current]
+    merged = {c: (v if v is not None and (stronger or row[c] is None) else row[c])
+              for c, v in values.items()}
+    changed = {c: v for c, v in merged.items() if v != row[c]}
+    replace_authors = bool(authors) and current != "pubmed" and (
+        stronger or not conn.execute("SELECT 1 FROM article_author WHERE article_id = ?",
+                                     (article_id,)).fetchone())
+    if replace_authors and _authors_of(conn, article_id) == _author_rows(article_id, authors):
+        replace_authors = False
+    best = source if stronger else current
+    if not changed and not replace_authors and best == current:
+        return article_id, "unchanged"
+    sets = ", ".join(f"{c} = ?" for c in changed)
+    conn.execute(f"UPDATE article SET {sets + ', ' if sets else ''}metadata_source = ?, "
+                 "updated_at = ? WHERE id = ?", (*changed.values(), best, now, article_id))
+    if "title" in changed or "abstract" in changed:
+        conn.execute("INSERT INTO article_fts(article_fts, rowid, title, abstract) "
+                     "VALUES ('delete', ?, ?, ?)", (article_id, row["title"], row["abstract"]))
+        conn.execute("INSERT INTO article_fts(rowid, title, abstract) VALUES (?, ?, ?)",
+                     (article_id, merged["title"], merged["abstract"]))
+    if replace_authors:
+        for table in ("article_author", "article_affiliation"):
+            conn.execute(f"DELETE FROM {table} WHERE article_id = ?", (article_id,))
+        _write_authors(conn, article_id, authors)
+    return article_id, "updated" if changed or replace_authors else "unchanged"
+
+
+def _author_rows(article_id: int, authors: list[dict]) -> list[tuple]:
+    return [(article_id, i, a.get("last_name"), a.get("fore_name"), a.get("collective_name"),
+             a.get("orcid")) for i, a in enumerate(authors, 1)]
+
+
+def _authors_of(conn: sqlite3.Connection, article_id: int) -> list[tuple]:
+    return [tuple(r) for r in conn.execute(
+        "SELECT article_id, position, last_name, fore_name, collective_name, orcid "
+        "FROM article_author WHERE article_id = ? ORDER BY position", (article_id,))]
+
+
+def _write_authors(conn: sqlite3.Connection, article_id: int, authors: list[dict]) -> None:
+    """Authors as Crossref or a feed gives them: names, ORCID and affiliations, no initials."""
+    conn.executemany(
+        "INSERT INTO article_author (article_id, position, last_name, fore_name, "
+        "collective_name, orcid) VALUES (?, ?, ?, ?, ?, ?)", _author_rows(article_id, authors))
+    conn.executemany(
+        "INSERT INTO article_affiliation VALUES (?, ?, ?, ?)",
+        [(article_id, i, j, aff) for i, a in enumerate(authors, 1)
+         for j, aff in enumerate(a.get("affiliations") or [], 1)])
+
+
+def merge_articles(conn: sqlite3.Connection, keep: int, drop: int) -> None:
+    """Fold article `drop` (a DOI-less feed item whose DOI turned up) into `keep`: its query
+    matches and feed entries move over, the earliest sighting is kept, then it is deleted."""
+    conn.execute("INSERT OR IGNORE INTO query_match SELECT ?, query, first_matched_at, run_id "
+                 "FROM query_match WHERE article_id = ?", (keep, drop))
+    conn.execute("UPDATE feed_entry SET article_id = ? WHERE article_id = ?", (keep, drop))
+    conn.execute("UPDATE article SET first_seen_at = min(first_seen_at, "
+                 "(SELECT first_seen_at FROM article WHERE id = ?)) WHERE id = ?", (drop, keep))
+    conn.execute("DELETE FROM article WHERE id = ?", (drop,))
 
 
 def save_query_match(conn: sqlite3.Connection, article_id: int, query: str, now: str,

@@ -7,15 +7,19 @@ import re
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from croniter import croniter
 
 from harvester.errors import ConfigError
 
-SOURCES = ("pubmed",)
+SOURCES = ("pubmed", "crossref", "feed")
 SCHEDULES = {"hourly": dt.timedelta(hours=1), "daily": dt.timedelta(days=1),
              "weekly": dt.timedelta(weeks=1)}
-KEYS = ("name", "source", "term", "start", "schedule", "enabled", "description")
+COMMON_KEYS = ("name", "source", "start", "schedule", "enabled", "description")
+# The keys each source understands, on top of the common ones.
+SOURCE_KEYS = {"pubmed": ("term",), "crossref": ("issn",), "feed": ("urls", "keywords")}
+ISSN_RE = re.compile(r"^\d{4}-\d{3}[\dX]$")
 DEFAULT_LOOKBACK = dt.timedelta(days=30)
 NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 
@@ -24,8 +28,11 @@ NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 class Query:
     name: str
     source: str
-    term: str
     path: Path
+    term: str = ""  # pubmed
+    issns: tuple[str, ...] = ()  # crossref: the journal's ISSNs, tried in turn
+    urls: tuple[str, ...] = ()  # feed
+    keywords: tuple[str, ...] = ()  # feed: only entries mentioning one (none: every entry)
     start: dt.date | None = None
     schedule: str = "daily"
     enabled: bool = True
@@ -87,32 +94,73 @@ def load_query(path: Path) -> Query:
         raise ConfigError("not UTF-8 text; save the file as UTF-8") from None
     except tomllib.TOMLDecodeError as e:
         raise ConfigError(f"invalid TOML: {e}; fix the syntax") from None
-    unknown = [k for k in data if k not in KEYS]
+    source = data.get("source", "pubmed")
+    if source not in SOURCES:
+        raise ConfigError(f"source {source!r} is not supported; use one of: {', '.join(SOURCES)}")
+    keys = COMMON_KEYS + SOURCE_KEYS[source]
+    unknown = [k for k in data if k not in keys]
     if unknown:
-        raise ConfigError(f"unknown key {unknown[0]!r}; allowed keys: {', '.join(KEYS)}")
+        raise ConfigError(f"unknown key {unknown[0]!r} for source {source!r}; allowed keys: "
+                          f"{', '.join(keys)}")
 
     name = data.get("name", path.stem)
     if not isinstance(name, str) or not NAME_RE.match(name):
         raise ConfigError(
             f"name {name!r} is not a valid query name; use letters, digits, '-', '_' or '.'")
-    source = data.get("source", "pubmed")
-    if source not in SOURCES:
-        raise ConfigError(f"source {source!r} is not supported; use one of: {', '.join(SOURCES)}")
-    term = data.get("term")
-    if term is None:
-        raise ConfigError("missing key 'term'; add the PubMed search term, e.g. term = 'ERBB2[tiab]'")
-    if not isinstance(term, str) or not term.strip():
-        raise ConfigError("key 'term' is empty; give a PubMed search term")
-    start = _start(data.get("start"))
-    schedule = _schedule(data.get("schedule", "daily"))
     enabled = data.get("enabled", True)
     if not isinstance(enabled, bool):
         raise ConfigError(f"enabled = {enabled!r} is not true or false")
     description = data.get("description", "")
     if not isinstance(description, str):
         raise ConfigError("key 'description' must be a string")
-    return Query(name=name, source=source, term=term.strip(), path=path, start=start,
-                 schedule=schedule, enabled=enabled, description=description)
+    common = dict(name=name, source=source, path=path, start=_start(data.get("start")),
+                  schedule=_schedule(data.get("schedule", "daily")), enabled=enabled,
+                  description=description)
+    if source == "crossref":
+        return Query(**common, issns=_issns(data.get("issn")))
+    if source == "feed":
+        return Query(**common, urls=_urls(data.get("urls")),
+                     keywords=_strings(data.get("keywords", []), "keywords", required=False))
+    term = data.get("term")
+    if term is None:
+        raise ConfigError("missing key 'term'; add the PubMed search term, e.g. term = 'ERBB2[tiab]'")
+    if not isinstance(term, str) or not term.strip():
+        raise ConfigError("key 'term' is empty; give a PubMed search term")
+    return Query(**common, term=term.strip())
+
+
+def _strings(value: object, key: str, *, required: bool = True) -> tuple[str, ...]:
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
+        raise ConfigError(f"key {key!r} must be a list of non-empty strings, e.g. {key} = [\"...\"]")
+    if required and not value:
+        raise ConfigError(f"key {key!r} is empty; give at least one")
+    return tuple(dict.fromkeys(v.strip() for v in value))
+
+
+def _issns(value: object) -> tuple[str, ...]:
+    if value is None:
+        raise ConfigError("missing key 'issn'; add the journal's ISSNs, e.g. "
+                          "issn = [\"1535-6108\", \"1878-3686\"]")
+    issns = tuple(v.upper() for v in _strings(value, "issn"))
+    for issn in issns:
+        if not ISSN_RE.match(issn):
+            raise ConfigError(f"issn {issn!r} is not an ISSN; write it as 1535-6108")
+    return issns
+
+
+def _urls(value: object) -> tuple[str, ...]:
+    if value is None:
+        raise ConfigError("missing key 'urls'; add the feed addresses, e.g. "
+                          "urls = [\"https://example.org/feed.rss\"]")
+    urls = _strings(value, "urls")
+    for url in urls:
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise ConfigError(f"urls: {url!r} is not an http(s) address; feeds are fetched over "
+                              "http or https only")
+    return urls
 
 
 def _start(value: object) -> dt.date | None:

@@ -39,12 +39,28 @@ def test_defaults(workdir):
     assert query.first_date(dt.date(2025, 3, 31)) == dt.date(2025, 3, 1)
 
 
+def test_crossref_and_feed_queries(workdir):
+    folder = workdir / "queries"
+    (folder / "cc.toml").write_text('source = "crossref"\nissn = ["1535-6108", "1878-368x"]\n'
+                                    'start = 2025-01-01\n')
+    (folder / "feed.toml").write_text(
+        'source = "feed"\nurls = ["https://www.cell.com/cancer-cell/inpress.rss", '
+        '"http://x.org/a.rss"]\nkeywords = ["HER2", " ERBB2 "]\nenabled = false\n')
+    assert load_queries(folder) == ([
+        Query(name="cc", source="crossref", path=folder / "cc.toml",
+              issns=("1535-6108", "1878-368X"), start=dt.date(2025, 1, 1)),
+        Query(name="feed", source="feed", path=folder / "feed.toml",
+              urls=("https://www.cell.com/cancer-cell/inpress.rss", "http://x.org/a.rss"),
+              keywords=("HER2", "ERBB2"), enabled=False),
+    ], [])
+
+
 BAD = {
     "invalid toml": ('term = "unclosed\n',
                      "invalid TOML: Illegal character '\\n' (at line 1, column 17); fix the syntax"),
     "unknown key": ('term = "x"\nstrat = 2025-01-01\n',
-                    "unknown key 'strat'; allowed keys: name, source, term, start, schedule, "
-                    "enabled, description"),
+                    "unknown key 'strat' for source 'pubmed'; allowed keys: name, source, start, "
+                    "schedule, enabled, description, term"),
     "missing term": ('start = 2025-01-01\n',
                      "missing key 'term'; add the PubMed search term, e.g. term = 'ERBB2[tiab]'"),
     "empty term": ('term = "   "\n', "key 'term' is empty; give a PubMed search term"),
@@ -59,11 +75,29 @@ BAD = {
                           "schedule = '0 25 * * *' is not valid; use hourly, daily, weekly or a "
                           "5-field cron expression like '0 6 * * 1-5'"),
     "bad source": ('term = "x"\nsource = "scopus"\n',
-                   "source 'scopus' is not supported; use one of: pubmed"),
+                   "source 'scopus' is not supported; use one of: pubmed, crossref, feed"),
     "bad enabled": ('term = "x"\nenabled = "yes"\n', "enabled = 'yes' is not true or false"),
     "bad name": ('term = "x"\nname = "her2 immune"\n',
                  "name 'her2 immune' is not a valid query name; use letters, digits, '-', '_' or "
                  "'.'"),
+    "crossref without issn": ('source = "crossref"\n',
+                              "missing key 'issn'; add the journal's ISSNs, e.g. "
+                              "issn = [\"1535-6108\", \"1878-3686\"]"),
+    "crossref bad issn": ('source = "crossref"\nissn = ["1535-6108", "15356108"]\n',
+                          "issn '15356108' is not an ISSN; write it as 1535-6108"),
+    "crossref with term": ('source = "crossref"\nissn = "1535-6108"\nterm = "x"\n',
+                           "unknown key 'term' for source 'crossref'; allowed keys: name, source, "
+                           "start, schedule, enabled, description, issn"),
+    "feed without urls": ('source = "feed"\n',
+                          "missing key 'urls'; add the feed addresses, e.g. "
+                          "urls = [\"https://example.org/feed.rss\"]"),
+    "feed empty urls": ('source = "feed"\nurls = []\n', "key 'urls' is empty; give at least one"),
+    "feed file url": ('source = "feed"\nurls = ["file:///etc/passwd"]\n',
+                      "urls: 'file:///etc/passwd' is not an http(s) address; feeds are fetched "
+                      "over http or https only"),
+    "feed bad keywords": ('source = "feed"\nurls = ["https://x.org/a.rss"]\nkeywords = [1]\n',
+                          "key 'keywords' must be a list of non-empty strings, e.g. "
+                          "keywords = [\"...\"]"),
 }
 
 
