@@ -20,15 +20,17 @@ from pathlib import Path
 import click
 
 from harvester import __version__, db
-from harvester.config import EUROPEPMC_RATE, UNPAYWALL_RATE, Settings, load_settings
+from harvester.config import (CROSSREF_RATE, EUROPEPMC_RATE, UNPAYWALL_RATE, Settings,
+                              load_settings)
 from harvester.enrich.coi import enrich_coi
 from harvester.enrich.coi_classify import classify
 from harvester.enrich.oa import enrich_oa
 from harvester.errors import ConfigError, HarvestError
 from harvester.http import HttpClient, host_of
 from harvester.lock import RunLock
-from harvester.pipeline import due_queries, run_queries
+from harvester.pipeline import Sources, due_queries, link_pubmed, run_queries
 from harvester.queries import Query, load_queries
+from harvester.sources.crossref import Crossref
 from harvester.sources.pubmed import Eutils
 
 log = logging.getLogger("harvester")
@@ -159,20 +161,31 @@ def _collect(conn, http, settings: Settings, email: str, todo: list[Query], now:
              since: dt.date | None) -> int:
     """Run the queries; print a line for each that found something or failed."""
     eutils = Eutils(http, settings.eutils_url, email, settings.ncbi_api_key)
+    sources = Sources(http, eutils, Crossref(http, settings.crossref_url, email))
     progress = TerminalProgress() if sys.stderr.isatty() and not _quiet else None
     try:
-        result = run_queries(conn, eutils, todo, command=_command_line(), now=now, since=since,
+        result = run_queries(conn, sources, todo, command=_command_line(), now=now, since=since,
                              progress=progress)
     finally:
         if progress:
             progress.close()
+    link_code = 0
+    try:
+        linked = link_pubmed(conn, eutils, now)
+        if linked and not _quiet:
+            click.echo(f"PubMed: {linked} articles seen first through Crossref or a feed are "
+                       "now indexed")
+    except HarvestError as e:
+        click.echo(f"PubMed lookup by DOI: failed: {e}")
+        log.error("PubMed lookup by DOI: failed: %s", e)
+        link_code = e.exit_code
     for ledger in result.ledgers:
         if ledger.status != "ok" or (not _quiet and (ledger.new or ledger.updated
                                                      or ledger.missing)):
             click.echo(_summary_line(ledger))
     if not any(l.new or l.updated or l.status != "ok" for l in result.ledgers):
         log.info("nothing new")
-    return result.exit_code
+    return max(result.exit_code, link_code)
 
 
 def _summary_line(ledger) -> str:
@@ -540,12 +553,17 @@ def _duration(value: str | None) -> float | None:
 
 
 def _http_client(settings: Settings, email: str, deadline: float | None = None) -> HttpClient:
+    rates: dict[str, float] = {}
+    for url, rate in ((settings.eutils_url, settings.ncbi_rate),
+                      (settings.unpaywall_url, UNPAYWALL_RATE),
+                      (settings.europepmc_url, EUROPEPMC_RATE),
+                      (settings.crossref_url, CROSSREF_RATE)):
+        # Services behind one host (a local mirror or proxy) share the first one's limit,
+        # which HARVEST_EUTILS_RATE sets.
+        rates.setdefault(host_of(url), rate)
     return HttpClient(contact=email, secrets=settings.secrets(), timeout=settings.timeout,
                       retries=settings.retries, backoff=settings.backoff, deadline=deadline,
-                      max_bytes=settings.max_response_mb * 2**20,
-                      rates={host_of(settings.eutils_url): settings.ncbi_rate,
-                             host_of(settings.unpaywall_url): UNPAYWALL_RATE,
-                             host_of(settings.europepmc_url): EUROPEPMC_RATE})
+                      max_bytes=settings.max_response_mb * 2**20, rates=rates)
 
 
 def _select(queries: list[Query], names: tuple[str, ...], run_all: bool) -> list[Query]:

@@ -15,10 +15,13 @@ CONFIG_FILE = "harvest.toml"
 DEFAULT_EUTILS_URL = "https://eutils.ncbi.nlm.nih.gov/entrez/eutils"
 DEFAULT_UNPAYWALL_URL = "https://api.unpaywall.org/v2"
 DEFAULT_EUROPEPMC_URL = "https://www.ebi.ac.uk/europepmc/webservices/rest"
+DEFAULT_CROSSREF_URL = "https://api.crossref.org"
 # Unpaywall asks for at most 100,000 calls a day (no per-second limit is published; 4 in
 # flight and 20/s keep us polite); Europe PMC allows about 10 requests/s.
 UNPAYWALL_RATE = 20.0
 EUROPEPMC_RATE = 10.0
+# Crossref's polite pool: about 3 list requests/s (10 for single works; we keep to 3 for both).
+CROSSREF_RATE = 3.0
 # NCBI's published limits: 3 requests/s without an API key, 10 with one.
 NCBI_RATE = 3.0
 NCBI_RATE_WITH_KEY = 10.0
@@ -35,6 +38,7 @@ class Settings:
     eutils_rate: float | None = None  # None: NCBI's limit for the key (or lack of one)
     unpaywall_url: str = DEFAULT_UNPAYWALL_URL
     europepmc_url: str = DEFAULT_EUROPEPMC_URL
+    crossref_url: str = DEFAULT_CROSSREF_URL
     oa_limit: int = 1000  # articles looked up per run, oldest due first
     max_response_mb: int = 256  # bigger response bodies are refused
     timeout: float = 60.0  # read timeout, seconds
@@ -70,6 +74,7 @@ ENV_VARS = {
     "eutils_rate": "HARVEST_EUTILS_RATE",
     "unpaywall_url": "HARVEST_UNPAYWALL_URL",
     "europepmc_url": "HARVEST_EUROPEPMC_URL",
+    "crossref_url": "HARVEST_CROSSREF_URL",
     "oa_limit": "HARVEST_OA_LIMIT",
     "max_response_mb": "HARVEST_MAX_RESPONSE_MB",
     "timeout": "HARVEST_TIMEOUT",
@@ -133,6 +138,7 @@ def _settings_from(raw: dict[str, object]) -> Settings:
     _check_url(settings.eutils_url, "HARVEST_EUTILS_URL")
     _check_url(settings.unpaywall_url, "HARVEST_UNPAYWALL_URL")
     _check_url(settings.europepmc_url, "HARVEST_EUROPEPMC_URL")
+    _check_url(settings.crossref_url, "HARVEST_CROSSREF_URL")
     if settings.eutils_rate is not None and settings.eutils_rate <= 0:
         raise ConfigError("HARVEST_EUTILS_RATE must be a positive number of requests per second")
     return settings
@@ -153,5 +159,6 @@ def _check_url(url: str, source: str) -> None:
     if parts.scheme not in ("http", "https") or not parts.netloc:
         example = {"HARVEST_EUTILS_URL": DEFAULT_EUTILS_URL,
                    "HARVEST_UNPAYWALL_URL": DEFAULT_UNPAYWALL_URL,
-                   "HARVEST_EUROPEPMC_URL": DEFAULT_EUROPEPMC_URL}[source]
+                   "HARVEST_EUROPEPMC_URL": DEFAULT_EUROPEPMC_URL,
+                   "HARVEST_CROSSREF_URL": DEFAULT_CROSSREF_URL}[source]
         raise ConfigError(f"{source}={url!r} is not an http(s) URL; give e.g. {example}")

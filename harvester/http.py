@@ -83,8 +83,8 @@ class HttpClient:
                 text = text.replace(form, "***")
         return text
 
-    def call(self, method: str, url: str, handle, *, params=None, data=None, stream=False,
-             what: str | None = None, accept: tuple[int, ...] = ()):
+    def call(self, method: str, url: str, handle, *, params=None, data=None, headers=None,
+             stream=False, what: str | None = None, accept: tuple[int, ...] = ()):
         """Send a request and pass the response to `handle`, retrying both together.
 
         `handle(response)` turns a response into a result; it raises RetryableError when the body
@@ -103,8 +103,8 @@ class HttpClient:
             delay = None
             try:
                 self.requests_made += 1
-                with self.session.request(method, url, params=params, data=data, stream=stream,
-                                          timeout=timeout) as response:
+                with self.session.request(method, url, params=params, data=data,
+                                          headers=headers, stream=stream, timeout=timeout) as response:
                     if response.status_code in RETRY_STATUSES:
                         problem = f"HTTP {response.status_code}"
                         delay = _retry_after(response.headers.get("Retry-After"))

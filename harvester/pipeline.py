@@ -2,7 +2,12 @@
 
 Commit rule: a window's records, its query matches, its ledger counts and the query state that
 says "harvested through this date" are written in one transaction. A failure rolls the window
-back; the next run starts again from the last committed window.
+back; the next run starts again from the last committed window. Crossref pages and feeds are
+committed as they come, and the query's "through" date only when all of them are in.
+
+One article per DOI: PubMed records, Crossref works and feed entries with the same DOI land in
+one row (db.save_other, db.PubmedWriter); articles without a PMID are looked up in PubMed by DOI
+on every run for 90 days (link_pubmed).
 """
 
 from __future__ import annotations
@@ -10,15 +15,20 @@ from __future__ import annotations
 import contextlib
 import copy
 import datetime as dt
+import json
 import logging
 import os
+import re
 import sqlite3
 from dataclasses import dataclass, field
 from typing import Callable, Iterator
 
 from harvester import db
 from harvester.errors import HarvestError
+from harvester.http import HttpClient
 from harvester.queries import Query
+from harvester.sources.crossref import Crossref, NotFound, free_from, work_to_record
+from harvester.sources.feed import FeedBlocked, fetch_feed
 from harvester.sources.pubmed import ESEARCH_CAP, Eutils, SearchResult
 from harvester.sources.pubmed_xml import Deleted
 
@@ -28,8 +38,22 @@ log = logging.getLogger(__name__)
 # starts two days before the end of the last committed window. Upserts make the overlap harmless.
 OVERLAP = dt.timedelta(days=2)
 
+# Articles without a PMID are looked up in PubMed by DOI for this long after first seen.
+PUBMED_LOOKUP_DAYS = 90
+# DOIs OR-ed into one esearch term.
+DOI_LOOKUP_BATCH = 100
+
 # progress(query name, records stored so far, records expected so far): for a progress bar.
 Progress = Callable[[str, int, int], None]
+
+
+@dataclass
+class Sources:
+    """The clients a run talks to; one HttpClient under them all."""
+
+    http: HttpClient
+    eutils: Eutils
+    crossref: Crossref
 
 
 @dataclass
@@ -92,7 +116,7 @@ def due_queries(conn: sqlite3.Connection, queries: list[Query], now: dt.datetime
     return due
 
 
-def run_queries(conn: sqlite3.Connection, eutils: Eutils, queries: list[Query], *,
+def run_queries(conn: sqlite3.Connection, sources: Sources, queries: list[Query], *,
                 command: str, since: dt.date | None = None, now: dt.datetime | None = None,
                 progress: Progress | None = None) -> RunResult:
     """Run each query in turn; one query's failure is recorded and the others go on."""
@@ -103,8 +127,8 @@ def run_queries(conn: sqlite3.Connection, eutils: Eutils, queries: list[Query], 
         for query in queries:
             ledger = Ledger(query.name, query.source)
             ledgers.append(ledger)
-            harvest_query(conn, eutils, query, ledger, run_id, since=since, today=now.date(),
-                          progress=progress)
+            harvest_query(conn, sources, query, ledger, run_id, since=since,
+                          today=now.date(), progress=progress)
     except BaseException:
         db.finish_run(conn, run_id, "failed", db.now_iso(), error="interrupted")
         raise
@@ -114,16 +138,21 @@ def run_queries(conn: sqlite3.Connection, eutils: Eutils, queries: list[Query], 
     return RunResult(run_id, status, ledgers)
 
 
-def harvest_query(conn: sqlite3.Connection, eutils: Eutils, query: Query, ledger: Ledger,
+def harvest_query(conn: sqlite3.Connection, sources: Sources, query: Query, ledger: Ledger,
                   run_id: int, *, since: dt.date | None, today: dt.date,
                   progress: Progress | None = None) -> None:
-    """Harvest one PubMed query; on failure record it in the ledger and query_state."""
+    """Harvest one query; on failure record it in the ledger and query_state."""
     started = db.now_iso()
     with db.transaction(conn):
         db.save_run_query(conn, run_id, query.name, started_at=started, **ledger.values())
         db.save_query_state(conn, query.name, query.source, last_attempt_at=started)
     try:
-        PubmedHarvest(conn, eutils, query, ledger, run_id, today, progress).run(since)
+        if query.source == "crossref":
+            CrossrefHarvest(conn, sources.crossref, query, ledger, run_id, today).run(since)
+        elif query.source == "feed":
+            FeedHarvest(conn, sources, query, ledger, run_id, today).run(since)
+        else:
+            PubmedHarvest(conn, sources.eutils, query, ledger, run_id, today, progress).run(since)
     except HarvestError as e:
         ledger.status = "failed"
         ledger.errors.append(str(e))
@@ -308,6 +337,281 @@ class PubmedHarvest:
             if warning not in self.ledger.warnings:
                 log.warning("%s: %s", self.query.name, warning)
                 self.ledger.warnings.append(warning)
+
+
+class CrossrefHarvest:
+    """One Crossref query: the journal's works registered since the last run, ISSN by ISSN."""
+
+    def __init__(self, conn, crossref: Crossref, query: Query, ledger: Ledger, run_id: int,
+                 today: dt.date):
+        self.conn = conn
+        self.crossref = crossref
+        self.query = query
+        self.ledger = ledger
+        self.run_id = run_id
+        self.today = today
+        self.seen: set[int] = set()  # article ids stored by this run
+        self.new: set[int] = set()
+        self.updated: set[int] = set()
+
+    def run(self, since: dt.date | None) -> None:
+        state = db.load_query_state(self.conn, self.query.name)
+        through = _date(state["edat_through"]) if state else None
+        start = since or (through - OVERLAP if through else self.query.first_date(self.today))
+        start = min(start, self.today)
+        self.ledger.window_start, self.ledger.window_end = start.isoformat(), self.today.isoformat()
+        answered = []
+        for issn in self.query.issns:
+            try:
+                total = self.crossref.journal_works(issn, start, self.today, self.save_page)
+            except NotFound:
+                _warn(self.query.name, self.ledger,
+                      f"ISSN {issn}: Crossref does not key the journal by this ISSN (HTTP 404); "
+                      "skipped")
+                continue
+            answered.append(issn)
+            self.ledger.esearch_count += total
+            self.ledger.windows.append({"issn": issn, "start": start.isoformat(),
+                                        "end": self.today.isoformat(), "count": total})
+        if not answered:
+            raise HarvestError(f"Crossref knows the journal by none of the ISSNs "
+                               f"{', '.join(self.query.issns)}; check `issn` in {self.query.path}")
+        with db.transaction(self.conn):
+            db.save_run_query(self.conn, self.run_id, self.query.name, **self.ledger.values())
+            db.save_query_state(self.conn, self.query.name, self.query.source,
+                                edat_through=self.today.isoformat())
+
+    def save_page(self, page) -> None:
+        """One page of works, committed with the ledger's counts."""
+        with db.transaction(self.conn):
+            now = db.now_iso()
+            for work in page.items:
+                record = work_to_record(work)
+                if not record["doi"]:
+                    _warn(self.query.name, self.ledger, "a Crossref work without a DOI; skipped")
+                    continue
+                article_id, outcome = store_crossref(self.conn, record, now)
+                db.save_query_match(self.conn, article_id, self.query.name, now, self.run_id)
+                _tally(self, article_id, outcome)
+            self.ledger.fetched = len(self.seen)
+            self.ledger.new, self.ledger.updated = len(self.new), len(self.updated)
+            db.save_run_query(self.conn, self.run_id, self.query.name, **self.ledger.values())
+
+
+def store_crossref(conn: sqlite3.Connection, record: dict, now: str) -> tuple[int, str]:
+    """A Crossref work into its article (by DOI) and crossref_record."""
+    fields = {
+        "doi": record["doi"], "title": record["title"], "abstract": record["abstract"],
+        "journal": record["journal"], "issn_print": record["issn_print"],
+        "issn_electronic": record["issn_electronic"], "volume": record["volume"],
+        "issue": record["issue"], "pages": record["pages"],
+        "pub_date": record["published_print"] or record["issued"],
+        "epub_date": record["published_online"], "url": record["url"],
+    }
+    authors = [{"last_name": a["family"], "fore_name": a["given"],
+                "collective_name": None if a["family"] else a["name"], "orcid": a["orcid"],
+                "affiliations": a["affiliations"]} for a in record["authors"]]
+    article_id, outcome = db.save_other(conn, "crossref", fields, authors, now)
+    conn.execute(
+        "INSERT OR REPLACE INTO crossref_record VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (article_id, record["doi"], record["type"], record["publisher"], record["created_at"],
+         record["published_online"], record["published_print"], record["issued"],
+         json.dumps(record["licenses"]), free_from(record["licenses"]), now))
+    return article_id, outcome
+
+
+class FeedHarvest:
+    """One feed query: each URL fetched conditionally; its entries stored by DOI (or link)."""
+
+    def __init__(self, conn, sources: Sources, query: Query, ledger: Ledger, run_id: int,
+                 today: dt.date):
+        self.conn = conn
+        self.sources = sources
+        self.query = query
+        self.ledger = ledger
+        self.run_id = run_id
+        self.today = today
+        self.seen: set[int] = set()
+        self.new: set[int] = set()
+        self.updated: set[int] = set()
+        self.keywords = [re.compile(rf"\b{re.escape(k)}\b", re.IGNORECASE)
+                         for k in query.keywords]
+
+    def run(self, since: dt.date | None) -> None:
+        self.since = since or self.query.start
+        self.ledger.window_start = self.since.isoformat() if self.since else None
+        self.ledger.window_end = self.today.isoformat()
+        errors = []
+        for url in self.query.urls:
+            state = self.conn.execute("SELECT * FROM feed_state WHERE url = ?", (url,)).fetchone()
+            try:
+                fetch = fetch_feed(self.sources.http, url, state["etag"] if state else None,
+                                   state["last_modified"] if state else None)
+            except HarvestError as e:
+                errors.append(f"{url}: {e}")
+                status = "blocked" if isinstance(e, FeedBlocked) else "error"
+                log.error("%s: %s: %s", self.query.name, url, e)
+                with db.transaction(self.conn):
+                    self._save_state(url, state, status=status, error=str(e))
+                    self.ledger.windows.append({"url": url, "status": status})
+                    db.save_run_query(self.conn, self.run_id, self.query.name,
+                                      **self.ledger.values())
+                continue
+            with db.transaction(self.conn):
+                now = db.now_iso()
+                for warning in fetch.warnings:
+                    _warn(self.query.name, self.ledger, f"{url}: {warning}")
+                kept = [e for e in fetch.entries if self.wanted(e)]
+                for entry in kept:
+                    self.save_entry(url, entry, now)
+                self._save_state(url, state, status=fetch.status, http_status=fetch.http_status,
+                                 etag=fetch.etag, last_modified=fetch.last_modified,
+                                 entries=len(fetch.entries) if fetch.status == "ok" else None)
+                self.ledger.esearch_count += len(kept)
+                self.ledger.windows.append({"url": url, "status": fetch.status,
+                                            "entries": len(fetch.entries), "kept": len(kept)})
+                self.ledger.fetched = len(self.seen)
+                self.ledger.new, self.ledger.updated = len(self.new), len(self.updated)
+                db.save_run_query(self.conn, self.run_id, self.query.name, **self.ledger.values())
+        self.fill_from_crossref()
+        if errors:
+            raise HarvestError("; ".join(errors))
+
+    def wanted(self, entry: dict) -> bool:
+        if self.since and entry["published_at"] and entry["published_at"][:10] < str(self.since):
+            return False
+        if not self.keywords:
+            return True
+        text = f"{entry['title'] or ''} {entry['summary'] or ''}"
+        return any(k.search(text) for k in self.keywords)
+
+    def save_entry(self, url: str, entry: dict, now: str) -> None:
+        doi, link = entry["doi"], entry["link"]
+        key = entry["key"] or doi
+        if not doi and not link:
+            _warn(self.query.name, self.ledger,
+                  f"{url}: an entry without DOI or link ({entry['title']!r}); skipped")
+            return
+        if not doi:
+            log.warning("%s: entry without a DOI, stored by its link: %s", self.query.name, link)
+        known = self.conn.execute("SELECT article_id, doi FROM feed_entry WHERE feed_url = ? "
+                                  "AND entry_key = ?", (url, key)).fetchone()
+        if doi and known and known["article_id"] and not known["doi"]:
+            self._link_doi(known["article_id"], doi)
+        fields = {"doi": doi, "title": entry["title"], "abstract": entry["summary"],
+                  "journal": entry["journal"], "url": link,
+                  "epub_date": entry["published_at"][:10] if entry["published_at"] else None}
+        authors = [_split_name(name) for name in entry["authors"]]
+        article_id, outcome = db.save_other(self.conn, "feed", fields, authors, now)
+        self.conn.execute(
+            "INSERT INTO feed_entry (feed_url, entry_key, article_id, doi, title, link, authors, "
+            "published_at, section, summary, first_seen_at, last_seen_at) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (feed_url, entry_key) DO "
+            "UPDATE SET article_id = excluded.article_id, doi = excluded.doi, "
+            "title = excluded.title, link = excluded.link, authors = excluded.authors, "
+            "published_at = excluded.published_at, section = excluded.section, "
+            "summary = excluded.summary, last_seen_at = excluded.last_seen_at",
+            (url, key, article_id, doi, entry["title"], link, json.dumps(entry["authors"]),
+             entry["published_at"], entry["section"], entry["summary"], now, now))
+        db.save_query_match(self.conn, article_id, self.query.name, now, self.run_id)
+        _tally(self, article_id, outcome)
+
+    def _link_doi(self, article_id: int, doi: str) -> None:
+        """An entry first seen without a DOI now has one: give its article the DOI, or fold it
+        into the article that already has it."""
+        other = db.find_article(self.conn, doi)
+        if other is None:
+            self.conn.execute("UPDATE article SET doi = ? WHERE id = ?", (doi, article_id))
+        elif other["id"] != article_id:
+            db.merge_articles(self.conn, keep=other["id"], drop=article_id)
+        log.info("%s: entry linked to DOI %s", self.query.name, doi)
+
+    def _save_state(self, url: str, state, **values) -> None:
+        if values.get("status") in ("blocked", "error") and state is not None:
+            # keep the validators: they still describe the last feed we read
+            values.update(etag=state["etag"], last_modified=state["last_modified"])
+        values.setdefault("error", None)
+        columns = ["url", "checked_at", *values]
+        self.conn.execute(
+            f"INSERT OR REPLACE INTO feed_state ({', '.join(columns)}) "
+            f"VALUES ({', '.join('?' * len(columns))})", (url, db.now_iso(), *values.values()))
+
+    def fill_from_crossref(self) -> None:
+        """Feed-only articles with a DOI get Crossref's metadata once Crossref has registered
+        them; until then they are tried again on later runs (for 90 days)."""
+        cutoff = db.now_iso(dt.datetime.now(dt.timezone.utc)
+                            - dt.timedelta(days=PUBMED_LOOKUP_DAYS))
+        rows = self.conn.execute(
+            "SELECT a.id, a.doi FROM article a JOIN query_match m ON m.article_id = a.id "
+            "WHERE m.query = ? AND a.metadata_source = 'feed' AND a.doi IS NOT NULL "
+            "AND a.first_seen_at >= ? ORDER BY a.id", (self.query.name, cutoff)).fetchall()
+        for row in rows:
+            try:
+                work = self.sources.crossref.work(row["doi"])
+            except HarvestError as e:
+                _warn(self.query.name, self.ledger, f"Crossref lookup of {row['doi']}: {e}")
+                return
+            if work is None:
+                log.info("%s: %s not registered at Crossref yet", self.query.name, row["doi"])
+                continue
+            with db.transaction(self.conn):
+                store_crossref(self.conn, work_to_record(work), db.now_iso())
+
+
+def link_pubmed(conn: sqlite3.Connection, eutils: Eutils, now: dt.datetime | None = None) -> int:
+    """Look articles without a PMID up in PubMed by DOI (seen in the last 90 days); a record
+    found joins the article's row. Returns how many were linked."""
+    now = now or dt.datetime.now(dt.timezone.utc)
+    cutoff = db.now_iso(now - dt.timedelta(days=PUBMED_LOOKUP_DAYS))
+    dois = [r[0] for r in conn.execute(
+        "SELECT doi FROM article WHERE pmid IS NULL AND first_seen_at >= ? AND doi IS NOT NULL "
+        "ORDER BY first_seen_at", (cutoff,))]
+    linked = 0
+    for i in range(0, len(dois), DOI_LOOKUP_BATCH):
+        chunk = dois[i:i + DOI_LOOKUP_BATCH]
+        term = " OR ".join(f'"{doi}"[doi]' for doi in chunk)
+        result = eutils.search(term)
+        if not result.ids:
+            continue
+        wanted = set(chunk)
+        with db.transaction(conn):
+            writer = db.PubmedWriter(conn, db.now_iso())
+
+            def save(item) -> None:
+                nonlocal linked
+                # [doi] matches loosely: only a record carrying one of our DOIs joins a row.
+                if isinstance(item, dict) and item["doi"] in wanted:
+                    writer.save(item)
+                    wanted.discard(item["doi"])
+                    linked += 1
+            eutils.fetch_ids(result.ids, save)
+            writer.flush()
+    if linked:
+        log.info("PubMed: %d articles seen first through Crossref or a feed are now indexed",
+                 linked)
+    return linked
+
+
+def _tally(harvest, article_id: int, outcome: str) -> None:
+    harvest.seen.add(article_id)
+    if outcome == "new":
+        harvest.new.add(article_id)
+    elif outcome == "updated" and article_id not in harvest.new:
+        harvest.updated.add(article_id)
+
+
+def _warn(query: str, ledger: Ledger, warning: str) -> None:
+    if warning not in ledger.warnings:
+        log.warning("%s: %s", query, warning)
+        ledger.warnings.append(warning)
+
+
+def _split_name(name: str) -> dict:
+    """A feed's "Jane Q. Doe" -> last name Doe, fore name Jane Q. (approximate; Crossref or
+    PubMed replace these authors when they arrive)."""
+    fore, _, last = name.rpartition(" ")
+    return {"last_name": last, "fore_name": fore or None, "collective_name": None,
+            "orcid": None, "affiliations": []}
 
 
 def _date(value: str | None) -> dt.date | None:

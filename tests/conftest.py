@@ -31,10 +31,11 @@ def workdir(tmp_path, monkeypatch):
                 "HARVEST_EUTILS_URL", "HARVEST_CONFIG", "HARVEST_EUTILS_RATE", "HARVEST_TIMEOUT",
                 "HARVEST_RETRIES", "HARVEST_BACKOFF", "HARVEST_UNPAYWALL_URL",
                 "HARVEST_EUROPEPMC_URL", "HARVEST_OA_LIMIT", "HARVEST_MAX_RESPONSE_MB",
-                "HARVEST_LOG"):
+                "HARVEST_LOG", "HARVEST_CROSSREF_URL"):
         monkeypatch.delenv(var, raising=False)
     # Nothing may reach the internet: a service a test did not set up is a closed local port.
-    for var in ("HARVEST_EUTILS_URL", "HARVEST_UNPAYWALL_URL", "HARVEST_EUROPEPMC_URL"):
+    for var in ("HARVEST_EUTILS_URL", "HARVEST_UNPAYWALL_URL", "HARVEST_EUROPEPMC_URL",
+                "HARVEST_CROSSREF_URL"):
         monkeypatch.setenv(var, "http://127.0.0.1:9")
     monkeypatch.chdir(tmp_path)
     (tmp_path / "queries").mkdir()

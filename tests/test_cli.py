@@ -66,8 +66,8 @@ def test_unknown_key_in_harvest_toml(workdir, harvest):
     assert result.exit_code == 2
     assert result.err == ("Error: harvest.toml: unknown key 'emial'; allowed keys: db, queries, "
                           "email, ncbi_api_key, eutils_url, eutils_rate, unpaywall_url, "
-                          "europepmc_url, oa_limit, max_response_mb, timeout, retries, "
-                          "backoff\n")
+                          "europepmc_url, crossref_url, oa_limit, max_response_mb, timeout, "
+                          "retries, backoff\n")
 
 
 def test_an_invalid_query_file_is_skipped_and_the_others_run(workdir, fake, harvest):
@@ -274,7 +274,8 @@ def test_schedule_prints_a_crontab_line_without_secrets(workdir, harvest, monkey
     assert lines[2] == (f"*/10 * * * * cd {workdir.resolve()} && HARVEST_DB="
                         f"{workdir.resolve() / 'store' / 'h.db'} HARVEST_EUTILS_URL=http://127.0.0.1:9 "
                         f"HARVEST_UNPAYWALL_URL=http://127.0.0.1:9 HARVEST_EUROPEPMC_URL="
-                        f"http://127.0.0.1:9 {command} run -q --log-file "
+                        f"http://127.0.0.1:9 HARVEST_CROSSREF_URL=http://127.0.0.1:9 {command} run -q "
+                        f"--log-file "
                         f"{workdir.resolve() / 'store' / 'harvest.log'}")
     assert EMAIL not in result.out and "k3y-not-to-print" not in result.out
 

@@ -1,15 +1,136 @@
-"""Crossref REST API works -> records. This module so far holds only the pure part (issue 3's
-first step): `work_to_record` turns one work object, as found in `/works/{doi}` or in a
-`/journals/{issn}/works` page's `items`, into the fields harvester stores.
+"""Crossref REST API: a journal's works by cursor paging, single works by DOI, and the pure
+`work_to_record` that turns one work object (from `/works/{doi}` or a `/journals/{issn}/works`
+page's `items`) into the fields harvester stores.
+
+Polite pool: every request carries `mailto` and a User-Agent naming the contact (HttpClient).
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import html
+import json
+import logging
 import re
+from dataclasses import dataclass
+from typing import Callable
+from urllib.parse import quote
 from xml.etree import ElementTree as ET
 
+from harvester.errors import SourceError
+from harvester.http import HttpClient, RetryableError
 from harvester.sources.pubmed_xml import normalize_doi
+
+log = logging.getLogger(__name__)
+
+# Works per page: a Cancer Cell page of 200 with abstracts is about 1 MB.
+ROWS = 200
+# Only the fields we store: references and relations would make pages ten times larger.
+SELECT = ",".join((
+    "DOI", "title", "container-title", "short-container-title", "ISSN", "issn-type", "type",
+    "publisher", "volume", "issue", "page", "published-online", "published-print", "issued",
+    "created", "URL", "author", "license", "abstract"))
+# Licences that make a work free to read (Elsevier's open archive and Creative Commons).
+OPEN_LICENSE = re.compile(r"creativecommons\.org|elsevier\.com/open-access/userlicense",
+                          re.IGNORECASE)
+
+
+class NotFound(SourceError):
+    """Crossref's plain-text 404 "Resource not found.": an ISSN it does not key the journal by,
+    or a DOI not registered yet."""
+
+
+@dataclass
+class Page:
+    total: int
+    items: list[dict]
+
+
+class Crossref:
+    """`{base_url}/journals/{issn}/works` and `{base_url}/works/{doi}`."""
+
+    def __init__(self, http: HttpClient, base_url: str, mailto: str):
+        self.http = http
+        self.base_url = base_url.rstrip("/")
+        self.mailto = mailto
+
+    def journal_works(self, issn: str, start: dt.date, end: dt.date,
+                      on_page: Callable[[Page], None], rows: int = ROWS) -> int:
+        """Every work of the journal registered (created) from `start` through `end`, a page at a
+        time, by deep paging with cursors. Returns how many works Crossref counted. Raises
+        NotFound if Crossref does not know the journal by this ISSN."""
+        url = f"{self.base_url}/journals/{quote(issn)}/works"
+        cursor, seen, total, page_number = "*", set(), 0, 0
+        while True:
+            page_number += 1
+            params = {"filter": f"from-created-date:{start},until-created-date:{end}",
+                      "rows": rows, "select": SELECT, "cursor": cursor, "mailto": self.mailto}
+            message = self.http.call("GET", url, self._handler("work-list", issn),
+                                     params=params, stream=True, accept=(404,),
+                                     what=f"Crossref journal {issn} works, page {page_number}")
+            items = message.get("items") or []
+            total = message.get("total-results") or 0
+            if items:
+                on_page(Page(total, items))
+            seen.add(cursor)
+            cursor = message.get("next-cursor")
+            if not items or not cursor or cursor in seen:
+                return total
+
+    def _handler(self, kind: str, subject: str):
+        return lambda response: parse_message(response.status_code, self.http.body(response),
+                                              kind, subject)
+
+    def work(self, doi: str) -> dict | None:
+        """One work, or None when Crossref does not know the DOI (yet)."""
+        url = f"{self.base_url}/works/{quote(doi, safe='')}"
+        try:
+            return self.http.call("GET", url, self._handler("work", doi),
+                                  params={"mailto": self.mailto}, stream=True, accept=(404,),
+                                  what=f"Crossref work {doi}")
+        except NotFound:
+            return None
+
+
+def parse_message(status: int, body: bytes, kind: str, subject: str) -> dict:
+    """The `message` of a Crossref JSON body of the expected type; NotFound on its 404."""
+    if status == 404:
+        try:
+            detail = json.loads(body)
+        except ValueError:  # the plain-text "Resource not found."
+            raise NotFound(f"Crossref does not know {subject} (HTTP 404 "
+                           f"{body[:60].decode('utf-8', 'replace').strip()!r})") from None
+        raise SourceError(f"Crossref refused the request for {subject}: "
+                          f"{_failure(detail)} (HTTP 404)")
+    try:
+        data = json.loads(body)
+    except ValueError:
+        if body.lstrip()[:15].lower().startswith((b"<!doctype html", b"<html")):
+            raise RetryableError("an HTML page instead of Crossref JSON") from None
+        raise RetryableError("malformed or truncated Crossref JSON") from None
+    if not isinstance(data, dict) or data.get("status") != "ok" \
+            or data.get("message-type") != kind or not isinstance(data.get("message"), dict):
+        raise SourceError(f"Crossref answered {_failure(data)} instead of a {kind}")
+    return data["message"]
+
+
+def _failure(data) -> str:
+    if not isinstance(data, dict):
+        return "something else"
+    message = data.get("message")
+    if isinstance(message, list) and message and isinstance(message[0], dict):
+        first = message[0]
+        return f"{data.get('message-type', 'failure')}: {first.get('message') or first.get('type')}"
+    return str(data.get("message-type") or data.get("status") or "an unexpected body")
+
+
+def free_from(licenses: list[dict]) -> str | None:
+    """The first day the version of record is free to read under an open licence (Elsevier's
+    open archive: a user licence starting a year after publication)."""
+    starts = [item["start"] for item in licenses
+              if item["start"] and OPEN_LICENSE.search(item["url"] or "")
+              and item["content_version"] in ("vor", None)]
+    return min(starts) if starts else None
 
 JATS_NAMESPACES = ('xmlns:jats="http://www.ncbi.nlm.nih.gov/JATS1" '
                    'xmlns:mml="http://www.w3.org/1998/Math/MathML" '

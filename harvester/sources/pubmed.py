@@ -97,6 +97,13 @@ class Eutils:
             raise EutilsError(f"esearch said Count {result.count} but listed {len(result.ids)} ids")
         return result
 
+    def search(self, term: str, retmax: int = 1000) -> SearchResult:
+        """A plain esearch without a date window or history (DOI lookups)."""
+        data = {"db": "pubmed", "term": term, "retmax": retmax, **self.identity}
+        return self.http.call("POST", f"{self.base_url}/esearch.fcgi",
+                              lambda r: parse_esearch(self._xml_body(r, "esearch")), data=data,
+                              stream=True, what="esearch by DOI")
+
     def fetch_search(self, result: SearchResult, on_item: Callable[[dict | Deleted], None],
                      batch: int = EFETCH_BATCH) -> None:
         """efetch every record of an esearch result through its history (WebEnv/query_key)."""
