@@ -11,6 +11,7 @@ import contextlib
 import datetime as dt
 import hashlib
 import json
+import re
 import sqlite3
 import zlib
 from pathlib import Path
@@ -656,6 +657,9 @@ def save_other(conn: sqlite3.Connection, source: str, fields: dict, authors: lis
     stronger = SOURCE_RANK[source] <= SOURCE_RANK[current]
     merged = {c: (v if v is not None and (stronger or row[c] is None) else row[c])
               for c, v in values.items()}
+    if values["epub_date"] and row["epub_date"]:
+        # online first in press, then in an issue: the article went online at the earlier date
+        merged["epub_date"] = min(values["epub_date"], row["epub_date"])
     changed = {c: v for c, v in merged.items() if v != row[c]}
     replace_authors = bool(authors) and current != "pubmed" and (
         stronger or not conn.execute("SELECT 1 FROM article_author WHERE article_id = ?",
@@ -681,21 +685,27 @@ def save_other(conn: sqlite3.Connection, source: str, fields: dict, authors: lis
 
 
 def _author_rows(article_id: int, authors: list[dict]) -> list[tuple]:
-    return [(article_id, i, a.get("last_name"), a.get("fore_name"), a.get("collective_name"),
-             a.get("orcid")) for i, a in enumerate(authors, 1)]
+    return [(article_id, i, a.get("last_name"), a.get("fore_name"), initials(a.get("fore_name")),
+             a.get("collective_name"), a.get("orcid")) for i, a in enumerate(authors, 1)]
+
+
+def initials(fore_name: str | None) -> str | None:
+    """PubMed-style initials: "Maria Chiara" -> "MC", "Jean-Luc" -> "JL", "Tomás R." -> "TR"."""
+    letters = [part[0] for part in re.split(r"[\s.\-]+", fore_name or "") if part]
+    return "".join(letters).upper() or None
 
 
 def _authors_of(conn: sqlite3.Connection, article_id: int) -> list[tuple]:
     return [tuple(r) for r in conn.execute(
-        "SELECT article_id, position, last_name, fore_name, collective_name, orcid "
+        "SELECT article_id, position, last_name, fore_name, initials, collective_name, orcid "
         "FROM article_author WHERE article_id = ? ORDER BY position", (article_id,))]
 
 
 def _write_authors(conn: sqlite3.Connection, article_id: int, authors: list[dict]) -> None:
     """Authors as Crossref or a feed gives them: names, ORCID and affiliations, no initials."""
     conn.executemany(
-        "INSERT INTO article_author (article_id, position, last_name, fore_name, "
-        "collective_name, orcid) VALUES (?, ?, ?, ?, ?, ?)", _author_rows(article_id, authors))
+        "INSERT INTO article_author (article_id, position, last_name, fore_name, initials, "
+        "collective_name, orcid) VALUES (?, ?, ?, ?, ?, ?, ?)", _author_rows(article_id, authors))
     conn.executemany(
         "INSERT INTO article_affiliation VALUES (?, ?, ?, ?)",
         [(article_id, i, j, aff) for i, a in enumerate(authors, 1)

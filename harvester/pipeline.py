@@ -448,11 +448,13 @@ class FeedHarvest:
                 fetch = fetch_feed(self.sources.http, url, state["etag"] if state else None,
                                    state["last_modified"] if state else None)
             except HarvestError as e:
-                errors.append(f"{url}: {e}")
+                # the HTTP client's own errors start with the URL; the feed's checks do not
+                error = str(e) if str(e).startswith(url) else f"{url}: {e}"
+                errors.append(error)
                 status = "blocked" if isinstance(e, FeedBlocked) else "error"
-                log.error("%s: %s: %s", self.query.name, url, e)
+                log.error("%s: %s", self.query.name, error)
                 with db.transaction(self.conn):
-                    self._save_state(url, state, status=status, error=str(e))
+                    self._save_state(url, state, status=status, error=error)
                     self.ledger.windows.append({"url": url, "status": status})
                     db.save_run_query(self.conn, self.run_id, self.query.name,
                                       **self.ledger.values())

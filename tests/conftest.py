@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from harvester import cli
+from tests.fake_crossref import FakeCrossref, FakeFeeds
 from tests.fake_eutils import FakePubmed
 from tests.fake_oa import FakeOa
 
@@ -66,6 +67,19 @@ def oa(httpserver, monkeypatch) -> FakeOa:
 
 
 @pytest.fixture
+def crossref(httpserver, monkeypatch) -> FakeCrossref:
+    """Loopback Crossref keying the journal by its print ISSN only, as Crossref does for some."""
+    server = FakeCrossref().install(httpserver)
+    monkeypatch.setenv("HARVEST_CROSSREF_URL", httpserver.url_for("/crossref"))
+    return server
+
+
+@pytest.fixture
+def feeds(httpserver) -> FakeFeeds:
+    return FakeFeeds().install(httpserver)
+
+
+@pytest.fixture
 def harvest(capsys, monkeypatch):
     """Run the `harvest` command in-process through its real entry point."""
     def invoke(*args: str) -> Result:
@@ -80,13 +94,14 @@ def harvest(capsys, monkeypatch):
 
 def write_query(folder: Path, name: str, **keys) -> Path:
     """A saved-query file; values are written as TOML literals."""
-    keys.setdefault("term", f"{name}[tiab]")
+    if keys.get("source", "pubmed") == "pubmed":
+        keys.setdefault("term", f"{name}[tiab]")
     lines = []
     for key, value in keys.items():
         if isinstance(value, bool):
             lines.append(f"{key} = {'true' if value else 'false'}")
-        elif isinstance(value, str) and key != "start":
-            lines.append(f"{key} = {json.dumps(value)}")
+        elif isinstance(value, (list, tuple)) or isinstance(value, str) and key != "start":
+            lines.append(f"{key} = {json.dumps(value, ensure_ascii=False)}")
         else:
             lines.append(f"{key} = {value}")
     path = folder / f"{name}.toml"

@@ -81,6 +81,7 @@ class Record:
     edat: dt.date
     mdat: dt.date
     terms: set[str] | None = None  # None: matches every term
+    doi: str | None = None
 
 
 @dataclass
@@ -111,7 +112,8 @@ class FakePubmed:
         pmid = int(elem.findtext(".//PMID"))
         edat = _date_of(elem.find(".//History/PubMedPubDate[@PubStatus='entrez']"))
         mdat = _date_of(elem.find(".//DateRevised")) or edat
-        record = Record(pmid, xml, edat, mdat, terms)
+        doi = elem.findtext(".//PubmedData/ArticleIdList/ArticleId[@IdType='doi']")
+        record = Record(pmid, xml, edat, mdat, terms, doi.lower() if doi else None)
         self.records[pmid] = record
         return record
 
@@ -147,6 +149,13 @@ class FakePubmed:
         term = params["term"]
         if term in self.broken_terms:
             return _respond(self.broken_terms[term])
+        if "mindate" not in params:  # a lookup by DOI: '"10.1/x"[doi] OR "10.1/y"[doi]'
+            dois = {d.lower() for d in re.findall(r'"([^"]+)"\[doi\]', term)}
+            hits = sorted(r.pmid for r in self.records.values() if r.doi in dois)
+            ids = "".join(f"\n<Id>{p}</Id>" for p in hits)
+            return Response(f"{ESEARCH_DOCTYPE}<eSearchResult><Count>{len(hits)}</Count><RetMax>"
+                            f"{len(hits)}</RetMax><RetStart>0</RetStart><IdList>{ids}\n</IdList>"
+                            "<TranslationSet/></eSearchResult>\n", content_type=XML_TYPE)
         datetype = params.get("datetype", "edat")
         low = dt.datetime.strptime(params["mindate"], "%Y/%m/%d").date()
         high = dt.datetime.strptime(params["maxdate"], "%Y/%m/%d").date()

@@ -35,6 +35,10 @@ OPEN_LICENSE = re.compile(r"creativecommons\.org|elsevier\.com/open-access/userl
                           re.IGNORECASE)
 
 
+# Statuses whose body says what went wrong (a validation failure, a bad cursor, not found).
+ANSWERED = (400, 404)
+
+
 class NotFound(SourceError):
     """Crossref's plain-text 404 "Resource not found.": an ISSN it does not key the journal by,
     or a DOI not registered yet."""
@@ -55,7 +59,7 @@ class Crossref:
         self.mailto = mailto
 
     def journal_works(self, issn: str, start: dt.date, end: dt.date,
-                      on_page: Callable[[Page], None], rows: int = ROWS) -> int:
+                      on_page: Callable[[Page], None], rows: int | None = None) -> int:
         """Every work of the journal registered (created) from `start` through `end`, a page at a
         time, by deep paging with cursors. Returns how many works Crossref counted. Raises
         NotFound if Crossref does not know the journal by this ISSN."""
@@ -64,9 +68,9 @@ class Crossref:
         while True:
             page_number += 1
             params = {"filter": f"from-created-date:{start},until-created-date:{end}",
-                      "rows": rows, "select": SELECT, "cursor": cursor, "mailto": self.mailto}
+                      "rows": rows or ROWS, "select": SELECT, "cursor": cursor, "mailto": self.mailto}
             message = self.http.call("GET", url, self._handler("work-list", issn),
-                                     params=params, stream=True, accept=(404,),
+                                     params=params, stream=True, accept=ANSWERED,
                                      what=f"Crossref journal {issn} works, page {page_number}")
             items = message.get("items") or []
             total = message.get("total-results") or 0
@@ -86,7 +90,7 @@ class Crossref:
         url = f"{self.base_url}/works/{quote(doi, safe='')}"
         try:
             return self.http.call("GET", url, self._handler("work", doi),
-                                  params={"mailto": self.mailto}, stream=True, accept=(404,),
+                                  params={"mailto": self.mailto}, stream=True, accept=ANSWERED,
                                   what=f"Crossref work {doi}")
         except NotFound:
             return None
@@ -94,14 +98,16 @@ class Crossref:
 
 def parse_message(status: int, body: bytes, kind: str, subject: str) -> dict:
     """The `message` of a Crossref JSON body of the expected type; NotFound on its 404."""
-    if status == 404:
+    if status >= 400:
         try:
             detail = json.loads(body)
-        except ValueError:  # the plain-text "Resource not found."
+        except ValueError:
+            detail = None
+        if status == 404 and detail is None:  # the plain-text "Resource not found."
             raise NotFound(f"Crossref does not know {subject} (HTTP 404 "
-                           f"{body[:60].decode('utf-8', 'replace').strip()!r})") from None
+                           f"{body[:60].decode('utf-8', 'replace').strip()!r})")
         raise SourceError(f"Crossref refused the request for {subject}: "
-                          f"{_failure(detail)} (HTTP 404)")
+                          f"{_failure(detail)} (HTTP {status})")
     try:
         data = json.loads(body)
     except ValueError:

@@ -26,6 +26,8 @@ DOI_IN_TEXT = re.compile(r"\b(10\.\d{4,9}/[^\s\"'<>]+)")
 CHALLENGE_MARKERS = (b"<title>just a moment...</title>", b"cf-chl", b"challenge-platform",
                      b"cf_chl_opt", b"attention required! | cloudflare")
 STATUSES_READ = (401, 403, 404, 410, 451)
+ROOT_TAG = re.compile(rb"<([A-Za-z_][\w:.-]*)")  # the first element (the prolog starts with <? or <!)
+END_TAG = re.compile(rb"</([A-Za-z_][\w:.-]*)\s*>\s*$")
 
 
 class FeedError(SourceError):
@@ -67,7 +69,7 @@ def fetch_feed(http: HttpClient, url: str, etag: str | None = None,
                                    last_modified=response.headers.get("Last-Modified"))
 
     return http.call("GET", url, handle, headers=headers, stream=True, accept=STATUSES_READ,
-                     what=f"feed {url}")
+                     what=url)
 
 
 def parse_feed_response(status: int, content_type: str, body: bytes, mitigated: str | None = None,
@@ -88,14 +90,24 @@ def parse_feed_response(status: int, content_type: str, body: bytes, mitigated: 
     warnings = []
     if parsed.bozo:
         problem = " ".join(str(parsed.get("bozo_exception", "not well-formed")).split())
-        if not parsed.version and not parsed.entries:
-            raise RetryableError(f"malformed feed XML ({problem})")
+        if not parsed.version and not parsed.entries or not _complete(body):
+            # feedparser's lenient parser reads what it can of a cut-off body: entries would
+            # silently go missing, so a truncated feed is fetched again, not read
+            raise RetryableError(f"malformed or truncated feed XML ({problem})")
         warnings.append(f"feed has a glitch but was read ({problem})")
     elif not parsed.version:
         raise FeedError("XML that is not RSS, RDF or Atom")
-    journal = _text(parsed.feed.get("prism_publicationname") or parsed.feed.get("title"))
+    # Not the channel's title: "Cancer Cell: In Press" or "pubmed: her2" name no journal.
+    journal = _text(parsed.feed.get("prism_publicationname"))
     entries = [entry_to_record(e, journal) for e in parsed.entries]
     return FeedFetch("ok", status, entries, etag, last_modified, warnings)
+
+
+def _complete(body: bytes) -> bool:
+    """Whether the document ends with the end tag of its root element."""
+    root = ROOT_TAG.search(body)
+    end = END_TAG.search(body)
+    return bool(root and end and root.group(1) == end.group(1))
 
 
 def entry_to_record(entry: dict, journal: str | None = None) -> dict:
