@@ -18,6 +18,12 @@ def test_shipped_queries_are_valid():
     names = {q.name: q for q in queries}
     assert names["cancer-cell-pubmed"].term == '"Cancer Cell"[ta]'
     assert "ERBB2" in names["her2-immune"].term and "microenvironment" in names["her2-immune"].term
+    assert (names["cancer-cell"].source, names["cancer-cell"].issns) == (
+        "crossref", ("1535-6108", "1878-3686"))
+    feed = names["cancer-cell-feed"]
+    assert (feed.source, feed.enabled, feed.urls) == ("feed", False, (
+        "https://www.cell.com/cancer-cell/inpress.rss",
+        "https://www.cell.com/cancer-cell/current.rss"))
 
 
 def test_a_full_query_file(workdir):
