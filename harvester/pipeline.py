@@ -452,7 +452,6 @@ class FeedHarvest:
                 error = str(e) if str(e).startswith(url) else f"{url}: {e}"
                 errors.append(error)
                 status = "blocked" if isinstance(e, FeedBlocked) else "error"
-                log.error("%s: %s", self.query.name, error)
                 with db.transaction(self.conn):
                     self._save_state(url, state, status=status, error=error)
                     self.ledger.windows.append({"url": url, "status": status})
@@ -495,7 +494,7 @@ class FeedHarvest:
                   f"{url}: an entry without DOI or link ({entry['title']!r}); skipped")
             return
         if not doi:
-            log.warning("%s: entry without a DOI, stored by its link: %s", self.query.name, link)
+            _warn(self.query.name, self.ledger, f"entry without a DOI, stored by its link: {link}")
         known = self.conn.execute("SELECT article_id, doi FROM feed_entry WHERE feed_url = ? "
                                   "AND entry_key = ?", (url, key)).fetchone()
         if doi and known and known["article_id"] and not known["doi"]:

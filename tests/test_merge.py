@@ -135,3 +135,18 @@ def test_many_dois_go_in_one_lookup_and_only_matching_records_join(workdir, harv
     assert rows(workdir / "data" / "harvest.db", "SELECT pmid, doi FROM article ORDER BY doi") == [
         {"pmid": None, "doi": dois[0]}, {"pmid": 40000005, "doi": dois[1]},
         {"pmid": None, "doi": dois[2]}]
+
+
+def test_articles_without_pmid_are_enriched(workdir, harvest, fake, crossref, oa):
+    crossref.add(crossref_work(DOI, "Crossref's title", dt.date(2025, 11, 18)))
+    oa.add_unpaywall("bronze_cellpress_2025.json", doi=DOI)
+    queries(workdir, "crossref")
+
+    result = harvest("run")
+
+    assert result.exit_code == 0, (result.out, result.err)
+    # Unpaywall by DOI; no PubMed statement and no PMC full text: not found (re-checked later)
+    [row] = rows(workdir / "data" / "harvest.db",
+                 "SELECT pmid, doi, oa_status, coi_status FROM articles")
+    assert row == {"pmid": None, "doi": DOI, "oa_status": "bronze", "coi_status": "not_found"}
+    assert [c["doi"] for name, c in oa.requests if name == "unpaywall"] == [DOI]
