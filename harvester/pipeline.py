@@ -148,7 +148,7 @@ def harvest_query(conn: sqlite3.Connection, sources: Sources, query: Query, ledg
         db.save_query_state(conn, query.name, query.source, last_attempt_at=started)
     try:
         if query.source == "crossref":
-            CrossrefHarvest(conn, sources.crossref, query, ledger, run_id, today).run(since)
+            CrossrefHarvest(conn, sources, query, ledger, run_id, today).run(since)
         elif query.source == "feed":
             FeedHarvest(conn, sources, query, ledger, run_id, today).run(since)
         else:
@@ -339,13 +339,13 @@ class PubmedHarvest:
                 self.ledger.warnings.append(warning)
 
 
-class CrossrefHarvest:
-    """One Crossref query: the journal's works registered since the last run, ISSN by ISSN."""
+class ArticleHarvest:
+    """What a Crossref or feed query's run keeps: the articles it stored, by outcome."""
 
-    def __init__(self, conn, crossref: Crossref, query: Query, ledger: Ledger, run_id: int,
+    def __init__(self, conn, sources: Sources, query: Query, ledger: Ledger, run_id: int,
                  today: dt.date):
         self.conn = conn
-        self.crossref = crossref
+        self.sources = sources
         self.query = query
         self.ledger = ledger
         self.run_id = run_id
@@ -353,6 +353,24 @@ class CrossrefHarvest:
         self.seen: set[int] = set()  # article ids stored by this run
         self.new: set[int] = set()
         self.updated: set[int] = set()
+
+    def tally(self, article_id: int, outcome: str) -> None:
+        """Count one stored article (in memory; commit() writes the counts)."""
+        self.seen.add(article_id)
+        if outcome == "new":
+            self.new.add(article_id)
+        elif outcome == "updated" and article_id not in self.new:
+            self.updated.add(article_id)
+
+    def commit_counts(self) -> None:
+        """Write the counts to the ledger row, inside the caller's transaction."""
+        self.ledger.fetched = len(self.seen)
+        self.ledger.new, self.ledger.updated = len(self.new), len(self.updated)
+        db.save_run_query(self.conn, self.run_id, self.query.name, **self.ledger.values())
+
+
+class CrossrefHarvest(ArticleHarvest):
+    """One Crossref query: the journal's works registered since the last run, ISSN by ISSN."""
 
     def run(self, since: dt.date | None) -> None:
         state = db.load_query_state(self.conn, self.query.name)
@@ -363,7 +381,7 @@ class CrossrefHarvest:
         answered = []
         for issn in self.query.issns:
             try:
-                total = self.crossref.journal_works(issn, start, self.today, self.save_page)
+                total = self.sources.crossref.journal_works(issn, start, self.today, self.save_page)
             except NotFound:
                 _warn(self.query.name, self.ledger,
                       f"ISSN {issn}: Crossref does not key the journal by this ISSN (HTTP 404); "
@@ -392,10 +410,8 @@ class CrossrefHarvest:
                     continue
                 article_id, outcome = store_crossref(self.conn, record, now)
                 db.save_query_match(self.conn, article_id, self.query.name, now, self.run_id)
-                _tally(self, article_id, outcome)
-            self.ledger.fetched = len(self.seen)
-            self.ledger.new, self.ledger.updated = len(self.new), len(self.updated)
-            db.save_run_query(self.conn, self.run_id, self.query.name, **self.ledger.values())
+                self.tally(article_id, outcome)
+            self.commit_counts()
 
 
 def store_crossref(conn: sqlite3.Connection, record: dict, now: str) -> tuple[int, str]:
@@ -420,22 +436,13 @@ def store_crossref(conn: sqlite3.Connection, record: dict, now: str) -> tuple[in
     return article_id, outcome
 
 
-class FeedHarvest:
+class FeedHarvest(ArticleHarvest):
     """One feed query: each URL fetched conditionally; its entries stored by DOI (or link)."""
 
-    def __init__(self, conn, sources: Sources, query: Query, ledger: Ledger, run_id: int,
-                 today: dt.date):
-        self.conn = conn
-        self.sources = sources
-        self.query = query
-        self.ledger = ledger
-        self.run_id = run_id
-        self.today = today
-        self.seen: set[int] = set()
-        self.new: set[int] = set()
-        self.updated: set[int] = set()
+    def __init__(self, *args):
+        super().__init__(*args)
         self.keywords = [re.compile(rf"\b{re.escape(k)}\b", re.IGNORECASE)
-                         for k in query.keywords]
+                         for k in self.query.keywords]
 
     def run(self, since: dt.date | None) -> None:
         self.since = since or self.query.start
@@ -471,9 +478,7 @@ class FeedHarvest:
                 self.ledger.esearch_count += len(kept)
                 self.ledger.windows.append({"url": url, "status": fetch.status,
                                             "entries": len(fetch.entries), "kept": len(kept)})
-                self.ledger.fetched = len(self.seen)
-                self.ledger.new, self.ledger.updated = len(self.new), len(self.updated)
-                db.save_run_query(self.conn, self.run_id, self.query.name, **self.ledger.values())
+                self.commit_counts()
         self.fill_from_crossref()
         if errors:
             raise HarvestError("; ".join(errors))
@@ -515,7 +520,7 @@ class FeedHarvest:
             (url, key, article_id, doi, entry["title"], link, json.dumps(entry["authors"]),
              entry["published_at"], entry["section"], entry["summary"], now, now))
         db.save_query_match(self.conn, article_id, self.query.name, now, self.run_id)
-        _tally(self, article_id, outcome)
+        self.tally(article_id, outcome)
 
     def _link_doi(self, article_id: int, doi: str) -> None:
         """An entry first seen without a DOI now has one: give its article the DOI, or fold it
@@ -591,14 +596,6 @@ def link_pubmed(conn: sqlite3.Connection, eutils: Eutils, now: dt.datetime | Non
         log.info("PubMed: %d articles seen first through Crossref or a feed are now indexed",
                  linked)
     return linked
-
-
-def _tally(harvest, article_id: int, outcome: str) -> None:
-    harvest.seen.add(article_id)
-    if outcome == "new":
-        harvest.new.add(article_id)
-    elif outcome == "updated" and article_id not in harvest.new:
-        harvest.updated.add(article_id)
 
 
 def _warn(query: str, ledger: Ledger, warning: str) -> None:
