@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+import sqlite3
 
 from tests.conftest import rows, write_query
 from tests.fake_crossref import FIXTURES
@@ -227,3 +228,45 @@ def test_an_entry_without_doi_is_linked_when_its_doi_appears(workdir, harvest, f
                 (LINK_C,)) == [{"id": before["id"], "doi": doi_c, "url": LINK_C,
                                 "first_seen_at": before["first_seen_at"]}]
     assert rows(db, "SELECT count(*) AS n FROM article") == [{"n": 4}]
+
+
+def test_a_doi_less_entry_folds_into_the_article_that_has_its_doi(workdir, harvest, fake,
+                                                                  crossref, feeds):
+    rdf = (FIXTURES / "feeds" / "cancer_cell_inpress.rdf").read_text()
+    feeds.serve(INPRESS, body=rdf.encode(), etag='"v1"')
+    feed_query(workdir, feeds, INPRESS)
+    assert harvest("run", "--no-enrich").exit_code == 0
+    db = workdir / "data" / "harvest.db"
+    conn = sqlite3.connect(db)
+    with conn:  # seen a while ago, so that "the earliest sighting" is not a tie
+        conn.execute("UPDATE article SET first_seen_at = '2025-11-29T10:00:00Z' WHERE url = ?",
+                     (LINK_C,))
+    conn.close()
+    [link_row] = rows(db, "SELECT id, first_seen_at FROM article WHERE url = ?", (LINK_C,))
+
+    # Another query's feed lists the same article under another link, with its DOI.
+    doi_c = "10.1016/j.ccell.2025.11.031"
+    feeds.serve("other", body=f"""<?xml version="1.0"?>
+<rss version="2.0" xmlns:prism="http://prismstandard.org/namespaces/basic/2.0/"><channel>
+<title>t</title><link>https://x.org</link><description>d</description>
+<item><title>STING silencing</title><link>https://x.org/sting</link>
+<prism:doi>{doi_c}</prism:doi></item></channel></rss>""".encode())
+    write_query(workdir / "queries", "other", source="feed", urls=[feeds.url("other")])
+    assert harvest("run", "--no-enrich", "--query", "other").exit_code == 0
+    [doi_row] = rows(db, "SELECT id FROM article WHERE doi = ?", (doi_c,))
+
+    # Then the in-press entry gets the DOI: one article, both queries, the earliest sighting.
+    feeds.serve(INPRESS, body=rdf.replace(
+        "<prism:section>Preview</prism:section>",
+        f"<prism:section>Preview</prism:section><prism:doi>{doi_c}</prism:doi>").encode(),
+        etag='"v2"')
+    assert harvest("run", "--no-enrich", "--query", "cc-feed").exit_code == 0
+
+    assert rows(db, "SELECT a.id, a.doi, a.first_seen_at, v.queries FROM article a "
+                    "JOIN articles v ON v.doi = a.doi WHERE a.doi = ?", (doi_c,)) == [
+        {"id": doi_row["id"], "doi": doi_c, "first_seen_at": "2025-11-29T10:00:00Z",
+         "queries": '["cc-feed","other"]'}]
+    assert rows(db, "SELECT count(*) AS n FROM article WHERE id = ?", (link_row["id"],)) == [
+        {"n": 0}]
+    assert rows(db, "SELECT count(*) AS n FROM feed_entry WHERE article_id = ?",
+                (doi_row["id"],)) == [{"n": 2}]
