@@ -96,8 +96,9 @@ def setup_logging(verbose: bool, quiet: bool, log_file: Path | None = None) -> N
 @click.group(context_settings=CONTEXT_SETTINGS)
 @click.version_option(__version__, prog_name="harvest")
 def cli():
-    """Harvest new PubMed records for saved queries into one SQLite file, with their
-    open-access status and conflict-of-interest statements.
+    """Harvest new articles for saved queries (PubMed, Crossref, RSS feeds) into one SQLite
+    file, one row per article, with their open-access status and conflict-of-interest
+    statements.
 
     \b
         export HARVEST_EMAIL=editor@newsletter.org
