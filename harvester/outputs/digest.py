@@ -146,7 +146,7 @@ def _html_item(item: Item) -> str:
                 f"{_h(oa_badge(item))}</span></p>")
     rows.append(f'<p class="coi">Competing interests: {_h(coi_line(item))}</p>')
     rows.append('<p class="links">' + "".join(
-        f'<a href="{_h(url)}">{_h(label)} <span class="url">{_h(url)}</span></a>'
+        f'<a href="{_h(url)}">{_h(label)}<span class="url"> {_h(url)}</span></a>'
         for label, url in found.items()) + "</p>")
     return "<article>" + "".join(rows) + "</article>"
 
