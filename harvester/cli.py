@@ -12,6 +12,7 @@ from dataclasses import replace
 import json
 import logging
 import os
+import re
 import sys
 import time
 import traceback
@@ -28,6 +29,11 @@ from harvester.enrich.oa import enrich_oa
 from harvester.errors import ConfigError, HarvestError
 from harvester.http import HttpClient, host_of
 from harvester.lock import RunLock
+from harvester.outputs import digest as digest_module
+from harvester.outputs.delivery import Destination, save_output
+from harvester.outputs.export import FORMATS, write_export
+from harvester.outputs.items import known_queries, latest_article_id, load_items, parse_since
+from harvester.outputs.search import search as search_articles
 from harvester.pipeline import Sources, due_queries, link_pubmed, run_queries
 from harvester.queries import Query, load_queries
 from harvester.sources.crossref import Crossref
@@ -427,9 +433,13 @@ def status(as_json, n_runs, db_path, queries_dir):
                      str(r["new"]), str(r["updated"]), str(r["errors"])))
     _print_table(rows)
     click.echo("")
-    rows = [("QUERY", "ARTICLES", "LAST SUCCESS", "LAST STATUS", "THROUGH", "MISSING")]
+    rows = [("QUERY", "ARTICLES", "NEW 7D", "OPEN", "COI DECLARED", "WAITING", "LAST RUN",
+             "LAST SUCCESS", "LAST STATUS", "THROUGH", "MISSING")]
     for q in report["queries"]:
-        rows.append((q["query"], str(q["articles"]), q["last_success_at"] or "never",
+        rows.append((q["query"], str(q["articles"]), str(q["new_this_week"]),
+                     _share(q["oa_open"], q["oa_checked"]),
+                     _share(q["coi_declared"], q["coi_statements"]), str(q["waiting_for_check"]),
+                     q["last_attempt_at"] or "never", q["last_success_at"] or "never",
                      q["last_status"] or "-", q["edat_through"] or "-", str(q["missing"])))
     _print_table(rows)
     for q in report["queries"]:
@@ -503,6 +513,161 @@ def coi_classify(source):
                                "authors_declaring": result.authors_declaring,
                                "evidence": result.evidence}, ensure_ascii=False))
     return 2 if bad else 0
+
+
+def _since_option(default: str | None, help: str):
+    return click.option("--since", default=default, show_default=bool(default),
+                        metavar="7d|DATE", help=help)
+
+
+def output_options(command):
+    """--query (repeatable) and -o, shared by digest and export."""
+    command = click.option("-o", "--output", type=click.Path(path_type=Path),
+                           help="Write to this file (it appears only once complete) instead "
+                                "of stdout.")(command)
+    command = click.option("--query", "names", multiple=True, metavar="NAME",
+                           help="Only articles matched by this saved query (repeatable).")(
+                               command)
+    return command
+
+
+@cli.command()
+@_since_option("7d", "Articles first stored since this many days (7d) or this date "
+                     "(YYYY-MM-DD).")
+@click.option("--format", "fmt", type=click.Choice(["md", "html"]), default="md",
+              show_default=True, help="Markdown, or one self-contained HTML page.")
+@output_options
+@location_options
+@verbosity_options
+def digest(since, fmt, names, output, db_path, queries_dir):
+    """Write the editors' digest: new articles by saved query, newest first.
+
+    \b
+        harvest digest                                # last 7 days, Markdown on stdout
+        harvest digest --since 2025-11-01 --format html -o digest.html
+        harvest digest --query her2-immune --since 14d
+    """
+    now = dt.datetime.now(dt.timezone.utc)
+    since_iso = _parse_since(since, now)
+    conn = _open_existing(_settings(db_path, queries_dir))
+    try:
+        _check_query_names(conn, names)
+        through = latest_article_id(conn)
+        items = load_items(conn, through=through, since=since_iso, queries=names)
+        groups = digest_module.group_by_query(items, names)
+        render = digest_module.render_html if fmt == "html" else digest_module.render_markdown
+        text = render(groups, since_iso, db.now_iso(now))
+        _deliver(conn, output, lambda stream: stream.write(text), kind="digest", fmt=fmt,
+                 article_ids=[i.id for i in items], through=through)
+    finally:
+        conn.close()
+    log.info("digest: %d articles", len(items))
+    return 0
+
+
+@cli.command()
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="jsonl",
+              show_default=True, help="JSON Lines, CSV, RIS or BibTeX.")
+@_since_option(None, "Only articles first stored since this date (YYYY-MM-DD) or this many "
+                     "days (7d).")
+@click.option("--consumer", metavar="NAME",
+              help="Export exactly the articles not yet delivered to NAME, and record them as "
+                   "delivered once the output is complete.")
+@output_options
+@location_options
+@verbosity_options
+def export(fmt, since, consumer, names, output, db_path, queries_dir):
+    """Export articles for the editorial pipeline or a reference manager.
+
+    \b
+        harvest export --format jsonl --consumer newsletter -o out/new.jsonl
+        harvest export --format ris --since 2025-11-01 -o zotero.ris
+        harvest export --format csv --query her2-immune > her2.csv
+    """
+    if consumer is not None and not re.fullmatch(r"[A-Za-z0-9._-]+", consumer):
+        raise ConfigError(f"--consumer: {consumer!r}: use letters, digits, '.', '_' and '-'")
+    since_iso = _parse_since(since, dt.datetime.now(dt.timezone.utc)) if since else ""
+    conn = _open_existing(_settings(db_path, queries_dir))
+    try:
+        _check_query_names(conn, names)
+        through = latest_article_id(conn)
+        items = load_items(conn, through=through, since=since_iso, queries=names,
+                           consumer=consumer)
+        _deliver(conn, output, lambda stream: write_export(fmt, items, stream), kind="export",
+                 fmt=fmt, article_ids=[i.id for i in items], through=through, consumer=consumer)
+    finally:
+        conn.close()
+    log.info("export: %d articles%s", len(items), f" for {consumer}" if consumer else "")
+    return 0
+
+
+@cli.command()
+@click.argument("text")
+@click.option("--limit", default=20, show_default=True, type=click.IntRange(min=1),
+              help="At most this many results.")
+@click.option("--json", "as_json", is_flag=True, help="One JSON array of results.")
+@location_options
+@verbosity_options
+def search(text, limit, as_json, db_path, queries_dir):
+    """Search titles, abstracts and COI statements (SQLite FTS5 syntax), best first.
+
+    \b
+        harvest search trastuzumab
+        harvest search '"HER2-positive" AND (resistance OR relapse)' --limit 5
+        harvest search 'Roche NOT Genentech' --json
+    """
+    conn = _open_existing(_settings(db_path, queries_dir))
+    try:
+        hits = search_articles(conn, text, limit)
+    finally:
+        conn.close()
+    if as_json:
+        click.echo(json.dumps([hit.__dict__ for hit in hits], indent=2, ensure_ascii=False))
+        return 0
+    for hit in hits:
+        ident = f"PMID {hit.pmid}" if hit.pmid else f"DOI {hit.doi}"
+        click.echo(f"{ident}  {hit.published or '-'}  {hit.title}")
+        click.echo(f"    {hit.matched_in}: {hit.snippet}")
+    if not hits:
+        log.info("no match for %r", text)
+    return 0
+
+
+def _parse_since(value: str, now: dt.datetime) -> str:
+    try:
+        return parse_since(value, now)
+    except ValueError as e:
+        raise ConfigError(f"--since: {e}") from None
+
+
+def _open_existing(settings: Settings):
+    """The database, upgraded to this version's schema; an error if there is none yet."""
+    if not settings.db.exists():
+        raise ConfigError(f"{settings.db}: no database yet; run `harvest run` first")
+    return db.connect(settings.db)
+
+
+def _check_query_names(conn, names: tuple[str, ...]) -> None:
+    known = known_queries(conn)
+    unknown = [n for n in names if n not in known]
+    if unknown:
+        raise ConfigError(f"no saved query named {unknown[0]!r} in the database (known: "
+                          f"{', '.join(sorted(known)) or 'none'}); see `harvest status`")
+
+
+def _deliver(conn, output: Path | None, write, **record) -> None:
+    """Write the output, then publish and record it; an interrupted output leaves nothing."""
+    destination = Destination(output)
+    try:
+        write(destination.stream)
+        save_output(conn, destination, **record)
+    except OSError as e:
+        destination.discard()
+        raise ConfigError(f"{output or 'stdout'}: cannot write the output ({e.strerror}); "
+                          "nothing was recorded") from None
+    except BaseException:
+        destination.discard()
+        raise
 
 
 # --- helpers ---------------------------------------------------------------------------------
@@ -611,6 +776,34 @@ def _last_warnings(settings: Settings) -> dict[str, list[str]]:
         conn.close()
 
 
+# Per query: its state, and over its articles: new this week, OA and COI shares (among those
+# checked), and how many wait for an OA or COI check (never done, or due again).
+QUERY_STATUS = """
+SELECT s.query, s.source, s.last_attempt_at, s.last_success_at, s.last_status, s.last_error,
+       s.edat_through, s.mdat_through,
+       count(m.article_id) AS articles,
+       count(CASE WHEN m.first_matched_at >= :week_ago THEN 1 END) AS new_this_week,
+       count(o.article_id) AS oa_checked,
+       count(CASE WHEN o.is_oa = 1 THEN 1 END) AS oa_open,
+       count(CASE WHEN c.status IN ('declared', 'none_declared', 'unclear') THEN 1 END)
+           AS coi_statements,
+       count(CASE WHEN c.status = 'declared' THEN 1 END) AS coi_declared,
+       count(CASE WHEN m.article_id IS NOT NULL AND (o.article_id IS NULL
+                  OR o.next_check_at <= :now OR c.article_id IS NULL OR c.next_check_at <= :now)
+             THEN 1 END) AS waiting_for_check,
+       (SELECT count(*) FROM missing_pmid p WHERE p.query = s.query) AS missing
+FROM query_state s
+LEFT JOIN query_match m ON m.query = s.query
+LEFT JOIN oa_status o ON o.article_id = m.article_id
+LEFT JOIN coi c ON c.article_id = m.article_id
+GROUP BY s.query ORDER BY s.query
+"""
+
+
+def _share(part: int, whole: int) -> str:
+    return f"{round(100 * part / whole)}%" if whole else "-"
+
+
 def _status_report(conn, n_runs: int) -> dict:
     if conn.execute("PRAGMA user_version").fetchone()[0] == 0:
         return {"articles": 0, "runs": [], "queries": []}
@@ -620,12 +813,9 @@ def _status_report(conn, n_runs: int) -> dict:
         "count(CASE WHEN q.status = 'failed' THEN 1 END) AS errors "
         "FROM runs r LEFT JOIN run_queries q ON q.run_id = r.id "
         "GROUP BY r.id ORDER BY r.id DESC LIMIT ?", (n_runs,))]
-    queries = [dict(r) for r in conn.execute(
-        "SELECT s.query, s.source, s.last_success_at, s.last_status, s.last_error, "
-        "s.edat_through, s.mdat_through, "
-        "(SELECT count(*) FROM query_match m WHERE m.query = s.query) AS articles, "
-        "(SELECT count(*) FROM missing_pmid p WHERE p.query = s.query) AS missing "
-        "FROM query_state s ORDER BY s.query")]
+    now = db.now_iso()
+    week_ago = db.now_iso(dt.datetime.now(dt.timezone.utc) - dt.timedelta(days=7))
+    queries = [dict(r) for r in conn.execute(QUERY_STATUS, {"now": now, "week_ago": week_ago})]
     articles = conn.execute("SELECT count(*) FROM article").fetchone()[0]
     return {"articles": articles, "runs": runs, "queries": queries}
 

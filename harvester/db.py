@@ -338,6 +338,47 @@ MIGRATIONS: list[str] = [
     );
 
     """,
+    # 5: digests and exports written (the editorial queue starts after the last), deliveries
+    # to each pipeline consumer, and full-text search over COI statements.
+    """
+    CREATE TABLE outputs (
+        id INTEGER PRIMARY KEY,
+        kind TEXT NOT NULL,
+        format TEXT NOT NULL,
+        consumer TEXT,
+        path TEXT,
+        articles INTEGER NOT NULL,
+        article_id_through INTEGER NOT NULL,
+        created_at TEXT NOT NULL
+    );
+
+    CREATE TABLE delivery (
+        consumer TEXT NOT NULL,
+        article_id INTEGER NOT NULL REFERENCES article(id) ON DELETE CASCADE,
+        output_id INTEGER NOT NULL REFERENCES outputs(id),
+        PRIMARY KEY (consumer, article_id)
+    );
+    CREATE INDEX delivery_output ON delivery(output_id);
+
+    CREATE VIRTUAL TABLE coi_fts USING fts5(
+        statement, content='coi', content_rowid='article_id', tokenize='porter unicode61'
+    );
+    -- save_coi writes one row at a time, so triggers cost nothing noticeable here.
+    CREATE TRIGGER coi_fts_insert AFTER INSERT ON coi BEGIN
+        INSERT INTO coi_fts(rowid, statement) VALUES (new.article_id, new.statement);
+    END;
+    CREATE TRIGGER coi_fts_update AFTER UPDATE OF statement ON coi BEGIN
+        INSERT INTO coi_fts(coi_fts, rowid, statement)
+        VALUES ('delete', old.article_id, old.statement);
+        INSERT INTO coi_fts(rowid, statement) VALUES (new.article_id, new.statement);
+    END;
+    CREATE TRIGGER coi_fts_delete AFTER DELETE ON coi BEGIN
+        INSERT INTO coi_fts(coi_fts, rowid, statement)
+        VALUES ('delete', old.article_id, old.statement);
+    END;
+    INSERT INTO coi_fts(coi_fts) VALUES ('rebuild');
+
+    """,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -378,6 +419,54 @@ SELECT
 FROM article a
 LEFT JOIN oa_status o ON o.article_id = a.id
 LEFT JOIN coi c ON c.article_id = a.id
+""",
+    # Articles stored since the last digest or export, with the OA status and the COI line the
+    # digest shows (outputs/items.py coi_line writes the same text; a test holds them equal).
+    "editorial_queue": """
+SELECT
+    a.pmid,
+    a.doi,
+    a.title,
+    a.journal,
+    coalesce(a.epub_date, a.pub_date) AS published,
+    (SELECT json_group_array(query) FROM (
+        SELECT query FROM query_match WHERE article_id = a.id ORDER BY query
+    )) AS queries,
+    coalesce(o.oa_status, 'not yet checked') AS oa_status,
+    CASE c.status
+        WHEN 'none_declared' THEN 'no competing interests declared'
+        WHEN 'not_found' THEN 'statement not available'
+        WHEN 'unclear' THEN 'statement unclear'
+        WHEN 'declared' THEN 'declared' || CASE
+            WHEN c.authors_declaring > 0 AND c.authors_total > 0 AND c.organizations != '[]'
+                THEN ': ' || c.authors_declaring || ' of ' || c.authors_total || ' authors; '
+                     || (SELECT group_concat(value, ', ') FROM json_each(c.organizations))
+            WHEN c.authors_declaring > 0 AND c.authors_total > 0
+                THEN ': ' || c.authors_declaring || ' of ' || c.authors_total || ' authors'
+            WHEN c.organizations != '[]'
+                THEN ': ' || (SELECT group_concat(value, ', ') FROM json_each(c.organizations))
+            ELSE '' END
+        ELSE coalesce(c.status, 'not yet checked')
+    END AS coi_summary,
+    a.first_seen_at
+FROM article a
+LEFT JOIN oa_status o ON o.article_id = a.id
+LEFT JOIN coi c ON c.article_id = a.id
+WHERE a.id > (SELECT coalesce(max(article_id_through), 0) FROM outputs)
+""",
+    # Companies named in declared interests: how many articles, and the latest one (SQLite
+    # takes the bare columns from the row that has the max()).
+    "coi_by_organization": """
+SELECT
+    o.organization,
+    count(*) AS articles,
+    max(a.first_seen_at) AS latest_seen_at,
+    a.pmid AS latest_pmid,
+    a.doi AS latest_doi,
+    a.title AS latest_title
+FROM coi_organization o
+JOIN article a ON a.id = o.article_id
+GROUP BY o.organization
 """,
 }
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import sqlite3
 import sys
@@ -116,3 +117,52 @@ def rows(db_path: Path, sql: str, params=()) -> list[dict]:
         return [dict(r) for r in conn.execute(sql, params)]
     finally:
         conn.close()
+
+
+@pytest.fixture
+def editorial(workdir, fake, oa, harvest, tmp_path_factory) -> Path:
+    """A database built by real runs against the loopback services, for the digest, export,
+    search and views: two saved queries; articles with OA and COI checked, and two stored by
+    a later `run --no-enrich` that have neither yet. Built once per session and copied (the
+    loopback services are set up every time, for tests that run again)."""
+    pubmed = Path(__file__).parent / "fixtures" / "pubmed"
+    write_query(workdir / "queries", "her2", start="2025-01-01")
+    write_query(workdir / "queries", "trials", start="2025-01-01")
+    fake.add_file(pubmed / "structured_markup.xml", terms={"her2[tiab]"})
+    fake.add_file(pubmed / "cell_press_two.xml", terms={"her2[tiab]", "trials[tiab]"})
+    fake.add_file(pubmed / "collective.xml", terms={"trials[tiab]"})
+    fake.add_file(pubmed / "dates_odd.xml", terms={"trials[tiab]"})
+    oa.add_unpaywall("bronze_cellpress_2025.json")                     # 41066351
+    oa.add_unpaywall("closed_2025.json", doi="10.1016/j.ccell.2025.10.007")  # 41212658
+    oa.add_europepmc(pmid="41004127", doi="10.3389/fonc.2024.1498127", pmcid="PMC11760142",
+                     isOpenAccess="Y", inEPMC="Y", inPMC="Y", license="cc by")
+    path = workdir / "data" / "harvest.db"
+    built = tmp_path_factory.getbasetemp() / "editorial.db"
+    if built.exists():
+        path.parent.mkdir()
+        _copy_database(built, path)
+        _add_unchecked(fake)
+        return path
+    result = harvest("run")
+    assert result.exit_code == 0, result.err
+    _add_unchecked(fake)
+    result = harvest("run", "--all", "--no-enrich")
+    assert result.exit_code == 0, result.err
+    _copy_database(path, built)
+    return path
+
+
+def _add_unchecked(fake) -> None:
+    """Two articles the second run stores without OA or COI lookups."""
+    today = dt.datetime.now(dt.timezone.utc).date()
+    fake.add_synthetic(41000001, today, terms={"her2[tiab]"},
+                       title="Trastuzumab deruxtecan &amp; HER2-low <i>ERBB2</i> tumours")
+    fake.add_synthetic(41000002, today, terms={"her2[tiab]"})
+
+
+def _copy_database(source: Path, target: Path) -> None:
+    """A consistent copy, WAL included."""
+    with sqlite3.connect(source) as src, sqlite3.connect(target) as dst:
+        src.backup(dst)
+    src.close()
+    dst.close()
