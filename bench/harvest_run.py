@@ -45,17 +45,19 @@ STATEMENT = "The authors declare no competing interests."
 FULL_TEXT = (FIXTURES / "jats" / "springer_nested_ethics.xml").read_bytes()
 
 
-def populate(loop: Loopback, articles: int, queries: int, today: dt.date) -> dict:
-    """Records, Unpaywall answers, Europe PMC records and full texts; returns what a run needs."""
+def populate(loop: Loopback, articles: int, queries: int, today: dt.date, *, days: int = 28,
+             term_prefix: str = "bench") -> dict:
+    """Records (Entrez dates over the last `days`, query q's term is "{term_prefix}{q}[tiab]"),
+    Unpaywall answers, Europe PMC records and full texts; returns what a run needs."""
     gold = json.loads((FIXTURES / "unpaywall" / "gold_2020.json").read_text())
     closed = json.loads((FIXTURES / "unpaywall" / "closed_2025.json").read_text())
     per_query = [0] * queries
     full_texts = 0
     for i in range(articles):
         pmid = FIRST_PMID + i
-        edat = today - dt.timedelta(days=i % 28)
+        edat = today - dt.timedelta(days=i % days)
         has_statement = i % 2 == 0
-        loop.pubmed.add_synthetic(pmid, edat, terms={f"bench{i % queries}[tiab]"},
+        loop.pubmed.add_synthetic(pmid, edat, terms={f"{term_prefix}{i % queries}[tiab]"},
                                   coi=STATEMENT if has_statement else None)
         per_query[i % queries] += 1
         doi = f"10.1016/j.ccell.{edat.year}.{pmid % 100000}"
