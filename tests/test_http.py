@@ -38,12 +38,28 @@ def test_rate_limiter_spaces_requests(clock):
     limiter = http.RateLimiter(3.0)
     for _ in range(4):
         limiter.wait()
-    # The first goes at once, each next one a third of a second after the previous.
-    assert clock.sleeps == [0.333333, 0.333333, 0.333333]
+    # The first goes at once, each next one a third of a second (and the slack) after the
+    # previous.
+    assert clock.sleeps == [0.343333, 0.343333, 0.343333]
     clock.now += 5  # idle time is not banked: no burst after a pause
     limiter.wait()
     limiter.wait()
-    assert clock.sleeps[3:] == [0.333333]
+    assert clock.sleeps[3:] == [0.343333]
+
+
+def test_rate_limiter_counts_from_a_late_wake(clock, monkeypatch):
+    limiter = http.RateLimiter(3.0)
+    limiter.wait()
+
+    def late_sleep(seconds):  # the sleeper wakes 50 ms after its slot
+        clock.sleep(seconds)
+        clock.now += 0.05
+    monkeypatch.setattr(http.time, "sleep", late_sleep)
+    limiter.wait()
+    monkeypatch.setattr(http.time, "sleep", clock.sleep)
+    limiter.wait()
+    # The third waits a full interval after the second actually went, not 50 ms less.
+    assert clock.sleeps == [0.343333, 0.343333]
 
 
 def test_retry_after_is_honoured_and_bounded(clock, httpserver):

@@ -56,15 +56,22 @@ def fetch_full_text(http: HttpClient, europepmc_url: str, pmcid: str) -> bytes |
 
 
 def due_articles(conn: sqlite3.Connection, now: str, limit: int) -> list[sqlite3.Row]:
-    """Never classified; not_found and due again; or changed since (PubMed added a statement)."""
+    """Never classified; not_found and due again; or changed since (PubMed added a statement).
+
+    The candidates come from the queue of new and changed articles (coi_pending, kept by
+    triggers on article) and the next_check_at index, so the cost follows what is due, not the
+    size of the database.
+    """
     return conn.execute(
         "SELECT a.id, a.pmid, a.first_seen_at, a.pubmed_hash, a.coi_statement, "
         "coalesce(a.pmcid, e.pmcid) AS pmcid, e.full_text_available "
-        "FROM article a LEFT JOIN coi c ON c.article_id = a.id "
+        "FROM (SELECT article_id FROM coi_pending "
+        "      UNION SELECT article_id FROM coi WHERE next_check_at <= ?1) d "
+        "JOIN article a ON a.id = d.article_id LEFT JOIN coi c ON c.article_id = a.id "
         "LEFT JOIN europepmc_record e ON e.article_id = a.id "
-        "WHERE c.article_id IS NULL OR c.next_check_at <= ? "
+        "WHERE c.article_id IS NULL OR c.next_check_at <= ?1 "
         "OR c.article_hash IS NOT a.pubmed_hash "
-        "ORDER BY c.article_id IS NOT NULL, c.next_check_at, a.id LIMIT ?",
+        "ORDER BY c.article_id IS NOT NULL, c.next_check_at, a.id LIMIT ?2",
         (now, limit)).fetchall()
 
 
@@ -112,6 +119,7 @@ def save_coi(conn: sqlite3.Connection, article_id: int, result: CoiResult,
              next_check_at: str | None, article_hash: str | None) -> None:
     """Store the classification of the article as of its raw record `article_hash`; a change
     of status or statement is added to coi_history."""
+    conn.execute("DELETE FROM coi_pending WHERE article_id = ?", (article_id,))
     current = conn.execute("SELECT status, statement FROM coi WHERE article_id = ?",
                            (article_id,)).fetchone()
     changed = current is None or tuple(current) != (result.status, statement)

@@ -231,12 +231,18 @@ class OaSummary:
 
 
 def due_articles(conn: sqlite3.Connection, now: str, limit: int) -> list[sqlite3.Row]:
-    """Never-checked articles first, then the oldest due re-checks."""
+    """Never-checked articles first, then the oldest due re-checks.
+
+    The candidates come from the queue of unchecked articles (oa_pending) and the next_check_at
+    index, so the cost follows what is due, not the size of the database.
+    """
     return conn.execute(
         "SELECT a.id, a.pmid, a.doi, a.first_seen_at, a.pub_date, a.epub_date "
-        "FROM article a LEFT JOIN oa_status o ON o.article_id = a.id "
-        "WHERE o.article_id IS NULL OR o.next_check_at <= ? "
-        "ORDER BY o.next_check_at IS NOT NULL, o.next_check_at, a.id LIMIT ?",
+        "FROM (SELECT article_id FROM oa_pending "
+        "      UNION SELECT article_id FROM oa_status WHERE next_check_at <= ?1) d "
+        "JOIN article a ON a.id = d.article_id LEFT JOIN oa_status o ON o.article_id = a.id "
+        "WHERE o.article_id IS NULL OR o.next_check_at <= ?1 "
+        "ORDER BY o.next_check_at IS NOT NULL, o.next_check_at, a.id LIMIT ?2",
         (now, limit)).fetchall()
 
 
@@ -302,6 +308,7 @@ def save_oa_result(conn: sqlite3.Connection, article_id: int, result: OaResult,
                    checked_at: str, next_check_at: str) -> bool:
     """Store the current state; record an observation when status, licence or URL changed.
     Returns whether it changed."""
+    conn.execute("DELETE FROM oa_pending WHERE article_id = ?", (article_id,))
     current = conn.execute("SELECT oa_status, oa_license, oa_url FROM oa_status "
                            "WHERE article_id = ?", (article_id,)).fetchone()
     changed = current is None or tuple(current) != (result.status, result.license, result.url)
