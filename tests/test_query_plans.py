@@ -10,6 +10,7 @@ import sqlite3
 
 from harvester import db
 from tests.conftest import write_query
+from tests.fake_crossref import crossref_work
 from tests.fake_eutils import FIXTURES
 
 # Tables a statement may scan whole, each with the reason it stays small however many articles
@@ -103,6 +104,40 @@ def test_every_statement_of_a_run_uses_an_index(workdir, fake, oa, harvest, monk
     joined = "\n".join(checked)
     for expected in ("FROM query_state", "oa_status", "FROM coi", "missing_pmid", "run_queries",
                      "query_match"):
+        assert expected in joined, expected
+    problems = {shape_: scans for shape_, sql in checked.items()
+                if shape_ not in ALLOWED_SCANS and (scans := full_scans(conn, sql))}
+    conn.close()
+    assert problems == {}, "\n".join(f"{k}\n    {v}" for k, v in problems.items())
+
+
+def test_crossref_feed_and_doi_lookup_statements_use_an_index(workdir, fake, crossref, feeds,
+                                                              harvest, monkeypatch):
+    """The same for Crossref and feed queries, the merge by DOI and the PubMed lookup by DOI."""
+    for n in range(3):
+        crossref.add(crossref_work(f"10.1016/j.ccell.2025.{n + 1}", f"Paper {n}",
+                                   dt.date(2025, 11, 18)))
+    feeds.serve("inpress", "cancer_cell_inpress.rdf")
+    write_query(workdir / "queries", "cc", source="crossref", issn="1535-6108",
+                start="2025-11-01")
+    write_query(workdir / "queries", "f", source="feed", urls=[feeds.url("inpress")])
+    write_query(workdir / "queries", "pm", start="2025-11-01")
+    fake.add_synthetic(40000002, dt.date(2025, 11, 20))  # DOI 10.1016/j.ccell.2025.2
+    statements = traced_statements(monkeypatch)
+
+    assert harvest("run", "--no-enrich", "--query", "cc", "--query", "f").exit_code == 0
+    fake.add_synthetic(40000003, dt.date(2025, 11, 20))  # found by the DOI lookup next time
+    assert harvest("run", "--no-enrich", "--all").exit_code == 0
+
+    conn = sqlite3.connect("data/harvest.db")
+    conn.row_factory = sqlite3.Row
+    checked = {}
+    for sql in statements:
+        if not SKIP.match(sql):
+            checked.setdefault(shape(sql), sql)
+    joined = "\n".join(checked)
+    for expected in ("crossref_record", "feed_entry", "feed_state", "pmid IS NULL",
+                     "doi = ? AND pmid IS NULL"):
         assert expected in joined, expected
     problems = {shape_: scans for shape_, sql in checked.items()
                 if shape_ not in ALLOWED_SCANS and (scans := full_scans(conn, sql))}
