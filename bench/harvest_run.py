@@ -20,9 +20,11 @@ rate limits allow for those requests, stage after stage as the run's data depend
 before (efetch gives the DOIs, Europe PMC the PMCIDs): for n requests at r per second it is
 (n - 1) / r + one latency, per stage; Unpaywall and the Europe PMC searches share the OA stage.
 
-Item 3: the same database run again at once, `harvest run --all` (every query searched though
-none is due: one esearch per query and date window, edat and mdat) and plain `harvest run` (what
-cron does: nothing is due, no request at all).
+Item 3: a feed query joins (Cancer Cell's current issue, its two DOIs registered at Crossref)
+and is run once, then the same database is run again at once: `harvest run --all` (every query
+searched though none is due: one esearch per PubMed query and date window, edat and mdat, one
+conditional GET per feed answered 304, and one esearch by DOI for the feed's articles PubMed
+does not have yet) and plain `harvest run` (what cron does: nothing is due, no request at all).
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ from pathlib import Path
 
 from harness import EMAIL, Row, clean_env, print_table, ratio, run_harvest, write_query
 from loopback import EUROPEPMC_RATE, EUTILS_RATE, UNPAYWALL_RATE, Loopback
+from tests.fake_crossref import crossref_work
 from tests.fake_eutils import FIXTURES
 
 EFETCH_BATCH = 500  # harvester.sources.pubmed.EFETCH_BATCH
@@ -130,18 +133,23 @@ def measure(articles: int = 1000, queries: int = 2, latency: float = 0.1) -> lis
         ]
         _check_stored(work / "harvest.db", articles, done.stdout)
 
-        # Item 3: at once again, nothing new.
+        # Item 3: a feed query, primed once; then at once again, nothing new.
+        add_feed(loop, work)
+        run_harvest(["run", "--query", "feed"], cwd=work, env=env)
         loop.reset()
         name = "3. nothing new"
         seconds, done = run_harvest(["run", "--all"], cwd=work, env=env)
-        eu = loop.eutils.counts
-        bound = 2 * queries  # edat and mdat window per query
-        others = loop.unpaywall.counts.total + loop.europepmc.counts.total
+        eu, feeds = loop.eutils.counts, loop.feed_service.counts
+        bound = 2 * queries + 1 + 1  # edat and mdat per query, the feed, the DOI lookup
+        others = (loop.unpaywall.counts.total + loop.europepmc.counts.total
+                  + loop.crossref_service.counts.total)
+        total = eu.total + feeds.total + others
         rows += [
-            Row(name + ", --all", f"{eu.total} requests ({eu.requests['esearch']} esearch, "
-                                  f"{eu.requests['efetch']} efetch, {others} OA/COI)",
-                f"{bound} esearch (edat + mdat per query)", ratio(eu.total + others, bound),
-                "1.00x", eu.total + others == bound),
+            Row(name + ", --all", f"{total} requests ({eu.requests['esearch']} esearch, "
+                                  f"{eu.requests['efetch']} efetch, {feeds.total} feed "
+                                  f"({not_modified(loop)} x 304), {others} OA/COI/Crossref)",
+                f"{bound} ({2 * queries} esearch edat + mdat, 1 feed, 1 esearch by DOI)",
+                ratio(total, bound), "1.00x", total == bound),
             Row(name + ", --all", f"wall time {seconds:.2f} s",
                 f"rate floor {floor(bound, EUTILS_RATE, latency):.2f} s",
                 ratio(seconds, floor(bound, EUTILS_RATE, latency)), "-", None),
@@ -157,6 +165,20 @@ def measure(articles: int = 1000, queries: int = 2, latency: float = 0.1) -> lis
         if loop.refused():
             rows.append(Row(name, f"429s received {loop.refused()}", "0", "-", "0", False))
     return rows
+
+
+def add_feed(loop: Loopback, work: Path) -> None:
+    """A feed query over the current-issue fixture, whose DOIs Crossref already has."""
+    loop.feeds.serve("current.rss", "cancer_cell_current.rss")
+    for doi in ("10.1016/j.ccell.2025.11.004", "10.1016/j.ccell.2025.11.011"):
+        loop.crossref.add(crossref_work(doi, f"Cancer Cell {doi}", dt.date(2025, 11, 20)))
+    (work / "queries" / "feed.toml").write_text(
+        f'source = "feed"\nurls = ["{loop.feeds.url("current.rss")}"]\n', encoding="utf-8")
+
+
+def not_modified(loop: Loopback) -> int:
+    """304s the feed service sent: a conditional GET that carried the last ETag."""
+    return sum(1 for _, headers in loop.feeds.requests if "If-None-Match" in headers)
 
 
 def _check_stored(path: Path, articles: int, out: str) -> None:

@@ -1,6 +1,8 @@
-"""Loopback services for the benches: E-utilities, Unpaywall and Europe PMC, each on its own port.
+"""Loopback services for the benches: E-utilities, Unpaywall, Europe PMC, Crossref and feeds,
+each on its own port.
 
-The answers come from the test fakes (tests/fake_eutils.py, tests/fake_oa.py); this module adds
+The answers come from the test fakes (tests/fake_eutils.py, tests/fake_oa.py,
+tests/fake_crossref.py); this module adds
 what a bench measures against: a fixed latency before every answer, a rate limit per service
 enforced the strict way (more than `rate` requests arriving within any one second get HTTP 429
 with Retry-After: 1, and count against the window too, as NCBI counts them), and counters of the
@@ -27,6 +29,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:  # run as `python bench/x.py`: the test fakes live in tests/
     sys.path.insert(0, str(ROOT))
 
+from tests.fake_crossref import FakeCrossref, FakeFeeds  # noqa: E402
 from tests.fake_eutils import FakePubmed  # noqa: E402
 from tests.fake_oa import FakeOa  # noqa: E402
 
@@ -34,6 +37,7 @@ from tests.fake_oa import FakeOa  # noqa: E402
 EUTILS_RATE = 3.0
 UNPAYWALL_RATE = 20.0
 EUROPEPMC_RATE = 10.0
+CROSSREF_RATE = 3.0
 
 
 @dataclass
@@ -99,14 +103,17 @@ class Service:
 
 
 class Loopback:
-    """The three services over one FakePubmed and one FakeOa; env() points harvester at them."""
+    """The services over the test fakes; env() points harvester at them."""
 
     def __init__(self, *, latency: float = 0.1, eutils_rate: float | None = EUTILS_RATE,
                  unpaywall_rate: float | None = UNPAYWALL_RATE,
-                 europepmc_rate: float | None = EUROPEPMC_RATE):
+                 europepmc_rate: float | None = EUROPEPMC_RATE,
+                 crossref_rate: float | None = CROSSREF_RATE):
         logging.getLogger("werkzeug").setLevel(logging.ERROR)
         self.pubmed = FakePubmed()
         self.oa = FakeOa()
+        self.crossref = FakeCrossref()
+        self.feeds = FakeFeeds()
         self.eutils = Service("E-utilities", [
             (lambda p: p.endswith("/esearch.fcgi"), "esearch", self.pubmed.esearch),
             (lambda p: p.endswith("/efetch.fcgi"), "efetch", self.pubmed.efetch),
@@ -118,11 +125,21 @@ class Loopback:
             (lambda p: p == "/europepmc/search", "search", self.oa.answer_europepmc),
             (lambda p: p.endswith("/fullTextXML"), "fulltext", self.oa.answer_full_text),
         ], latency=latency, rate=europepmc_rate)
-        self.services = (self.eutils, self.unpaywall, self.europepmc)
+        self.crossref_service = Service("Crossref", [
+            (lambda p: p.startswith("/crossref/works/"), "work", self.crossref.answer_work),
+            (lambda p: p.startswith("/crossref/journals/"), "journal_works",
+             self.crossref.answer_journal_works),
+        ], latency=latency, rate=crossref_rate)
+        self.feed_service = Service("Feeds", [
+            (lambda p: p.startswith("/feeds/"), "feed", self.feeds.answer),
+        ], latency=latency, rate=None)
+        self.services = (self.eutils, self.unpaywall, self.europepmc, self.crossref_service,
+                         self.feed_service)
         self.urls: dict[str, str] = {}
 
     def __enter__(self) -> "Loopback":
         self.urls = {s.name: s.start() for s in self.services}
+        self.feeds.base = self.urls["Feeds"] + "/feeds"
         return self
 
     def __exit__(self, *exc) -> None:
@@ -132,13 +149,16 @@ class Loopback:
     def env(self) -> dict[str, str]:
         return {"HARVEST_EUTILS_URL": self.urls["E-utilities"],
                 "HARVEST_UNPAYWALL_URL": self.urls["Unpaywall"] + "/unpaywall",
-                "HARVEST_EUROPEPMC_URL": self.urls["Europe PMC"] + "/europepmc"}
+                "HARVEST_EUROPEPMC_URL": self.urls["Europe PMC"] + "/europepmc",
+                "HARVEST_CROSSREF_URL": self.urls["Crossref"] + "/crossref"}
 
     def reset(self) -> None:
         for service in self.services:
             service.reset()
         self.pubmed.requests.clear()
         self.oa.requests.clear()
+        self.crossref.requests.clear()
+        self.feeds.requests.clear()
 
     def refused(self) -> int:
         return sum(s.counts.refused for s in self.services)
