@@ -12,14 +12,18 @@ import datetime as dt
 import hashlib
 import json
 import sqlite3
-import zlib
 from pathlib import Path
 from typing import Iterator
+
+from isal import isal_zlib
 
 from harvester.errors import DatabaseError
 
 SQLITE_HEADER = b"SQLite format 3\x00"
-# zlib level 1: a 15 KB PubmedArticle shrinks to 19% (level 6: 17%) in two thirds of the time.
+# The raw XML is stored in zlib's format, read back with zlib.decompress, but written by ISA-L's
+# deflate: on real 2026 efetch records (22 KB) its level 1 takes 50 us a record where zlib's
+# level 1 takes 360 us (a third of all parse+store time), for a slightly smaller result (30.1%
+# of the bytes, zlib 30.7%). Rows written by zlib.compress read back the same way.
 RAW_COMPRESSION = 1
 
 # Each entry upgrades the schema from version i to i+1; a released entry is never edited.
@@ -505,7 +509,7 @@ class PubmedWriter:
                            (record["pmid"],)).fetchone()
         if row is not None and row["pubmed_hash"] == digest:
             return row["id"], "unchanged"
-        stored = {"pubmed_xml": zlib.compress(raw, RAW_COMPRESSION), "pubmed_hash": digest}
+        stored = {"pubmed_xml": isal_zlib.compress(raw, RAW_COMPRESSION), "pubmed_hash": digest}
         values = [stored[c] if c in stored else record[c] for c in ARTICLE_COLUMNS]
         if row is None:
             article_id = conn.execute(INSERT_ARTICLE, (*values, self.now, self.now)).lastrowid

@@ -174,6 +174,19 @@ def test_empty_set_and_delete_citation():
     assert deleted == Deleted((41999990, 41999991))
 
 
+def test_a_record_that_is_mostly_references_parses_the_same():
+    # 40 references make three quarters of a record's bytes; the unread ReferenceList is cut
+    # from PubmedData on, wherever it starts.
+    data = (PUBMED / "structured_markup.xml").read_bytes()
+    start, end = data.index(b"<Reference>"), data.index(b"</ReferenceList>")
+    heavy = data[:start] + data[start:end] * 14 + data[end:]
+    [record] = parse_efetch([heavy])
+    [plain] = parse("structured_markup.xml")
+    assert record.pop("pubmed_raw").count(b"<Reference>") == 42
+    plain.pop("pubmed_raw")
+    assert record == plain
+
+
 @pytest.mark.parametrize("chunk", [1, 7, 1000])
 def test_chunk_boundaries_do_not_matter(chunk):
     assert parse("structured_markup.xml", chunk) == parse("structured_markup.xml")

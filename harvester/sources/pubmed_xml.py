@@ -114,9 +114,14 @@ def _root_tag(head: bytes) -> str | None:
 
 
 def _item(raw: bytes) -> dict | Deleted:
-    # The ReferenceList (the cited works, often half a record's bytes) is stored in the raw XML
-    # but not read: the DTD makes it PubmedData's last child, so parse the bytes before it.
-    cut = raw.find(b"<ReferenceList", len(raw) // 4) if raw.startswith(b"<PubmedArticle>") else -1
+    # The ReferenceList (the cited works, often half a record's bytes, three quarters of a
+    # 2024+ research article with 40 references) is stored in the raw XML but not read: the DTD
+    # makes it PubmedData's last child, so parse the bytes before it. Searched from PubmedData
+    # on, not from a fraction of the record: a ReferenceList that starts in the first quarter
+    # was parsed whole (feed took 590 us a record instead of 170).
+    cut = -1
+    if raw.startswith(b"<PubmedArticle>"):
+        cut = raw.find(b"<ReferenceList", raw.find(b"<PubmedData"))
     text = raw if cut < 0 else raw[:cut] + b"</PubmedData></PubmedArticle>"
     try:
         # XMLParser() with its own default tree builder: twice as fast here as ET.fromstring.
