@@ -282,3 +282,11 @@ def test_agrees_with_biopython(path):
     assert mine == _oracle(path)
     assert len(mine) == (path.read_bytes().count(b"<PubmedArticle>")
                          + path.read_bytes().count(b"<PubmedBookArticle>"))
+
+
+def test_squashed_whitespace_is_what_split_and_join_give():
+    from harvester.sources.pubmed_xml import _squashed
+    samples = ["", " ", "a b", " a", "ab ", "a  b", "a\u00a0b", "x\u2009y", "\u00e9 b", "one two."]
+    samples += [f"a{chr(c)}b" for c in range(128)] + [f"{chr(c)}ab" for c in range(128)]
+    for text in samples:
+        assert _squashed(text) == " ".join(text.split()), repr(text)
