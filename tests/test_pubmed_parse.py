@@ -174,6 +174,19 @@ def test_empty_set_and_delete_citation():
     assert deleted == Deleted((41999990, 41999991))
 
 
+def test_a_record_that_is_mostly_references_parses_the_same():
+    # 40 references make three quarters of a record's bytes; the unread ReferenceList is cut
+    # from PubmedData on, wherever it starts.
+    data = (PUBMED / "structured_markup.xml").read_bytes()
+    start, end = data.index(b"<Reference>"), data.index(b"</ReferenceList>")
+    heavy = data[:start] + data[start:end] * 14 + data[end:]
+    [record] = parse_efetch([heavy])
+    [plain] = parse("structured_markup.xml")
+    assert record.pop("pubmed_raw").count(b"<Reference>") == 42
+    plain.pop("pubmed_raw")
+    assert record == plain
+
+
 @pytest.mark.parametrize("chunk", [1, 7, 1000])
 def test_chunk_boundaries_do_not_matter(chunk):
     assert parse("structured_markup.xml", chunk) == parse("structured_markup.xml")
@@ -269,3 +282,11 @@ def test_agrees_with_biopython(path):
     assert mine == _oracle(path)
     assert len(mine) == (path.read_bytes().count(b"<PubmedArticle>")
                          + path.read_bytes().count(b"<PubmedBookArticle>"))
+
+
+def test_squashed_whitespace_is_what_split_and_join_give():
+    from harvester.sources.pubmed_xml import _squashed
+    samples = ["", " ", "a b", " a", "ab ", "a  b", "a\u00a0b", "x\u2009y", "\u00e9 b", "one two."]
+    samples += [f"a{chr(c)}b" for c in range(128)] + [f"{chr(c)}ab" for c in range(128)]
+    for text in samples:
+        assert _squashed(text) == " ".join(text.split()), repr(text)

@@ -19,8 +19,12 @@ PARAGRAPH_BREAK = re.compile(r"\n[ \t\r\f\v]*\n\s*")
 # "\n<b>Competing interests</b>\n. The authors": a line break before punctuation is markup
 # layout, not a space in the sentence.
 BREAK_BEFORE_PUNCT = re.compile(r"[ \t]*\n\s*(?=[.,;:])")
+# What str.split() splits ASCII on, besides one space (U+0020); and a run of two spaces.
+ASCII_SPACE_RUNS = ("  ", "\t", "\n", "\x0b", "\x0c", "\r", "\x1c", "\x1d", "\x1e", "\x1f")
 YEAR = re.compile(r"\b(\d{4})\b")
 ORCID = re.compile(r"(\d{4}-?\d{4}-?\d{4}-?\d{3}[\dXx])")
+AUTHOR_NAMES = {"LastName": "last_name", "ForeName": "fore_name", "Initials": "initials",
+                "Suffix": "suffix", "CollectiveName": "collective_name"}
 
 
 class EfetchError(ValueError):
@@ -114,9 +118,14 @@ def _root_tag(head: bytes) -> str | None:
 
 
 def _item(raw: bytes) -> dict | Deleted:
-    # The ReferenceList (the cited works, often half a record's bytes) is stored in the raw XML
-    # but not read: the DTD makes it PubmedData's last child, so parse the bytes before it.
-    cut = raw.find(b"<ReferenceList", len(raw) // 4) if raw.startswith(b"<PubmedArticle>") else -1
+    # The ReferenceList (the cited works, often half a record's bytes, three quarters of a
+    # 2024+ research article with 40 references) is stored in the raw XML but not read: the DTD
+    # makes it PubmedData's last child, so parse the bytes before it. Searched from PubmedData
+    # on, not from a fraction of the record: a ReferenceList that starts in the first quarter
+    # was parsed whole (feed took 590 us a record instead of 170).
+    cut = -1
+    if raw.startswith(b"<PubmedArticle>"):
+        cut = raw.find(b"<ReferenceList", raw.find(b"<PubmedData"))
     text = raw if cut < 0 else raw[:cut] + b"</PubmedData></PubmedArticle>"
     try:
         # XMLParser() with its own default tree builder: twice as fast here as ET.fromstring.
@@ -325,32 +334,32 @@ def parse_authors(author_list: ET.Element | None) -> list[dict]:
     for author in author_list.findall("Author"):
         if author.get("ValidYN") == "N":
             continue
-        names: dict[str, str | None] = {}
-        orcid = None
-        affiliations = []
-        # One pass over the children: authors are the bulk of a record's fields.
+        entry = {"last_name": None, "fore_name": None, "initials": None, "suffix": None,
+                 "collective_name": None, "orcid": None,
+                 "equal_contrib": author.get("EqualContrib") == "Y", "affiliations": []}
+        # One pass over the children, _flat written out: authors are the bulk of a real
+        # record's fields (12 a record in 2026 samples) and this loop took 135 us a record with
+        # a helper call per name and a dict of names, 90 us like this.
         for child in author:
             tag = child.tag
             if tag == "AffiliationInfo":
-                text = _flat(child.find("Affiliation"))
-                if text:
-                    affiliations.append(text)
+                affiliation = child.find("Affiliation")
+                if affiliation is not None:
+                    text = (affiliation.text if len(affiliation) == 0
+                            else "".join(affiliation.itertext()))
+                    if text and (text := " ".join(text.split())):
+                        entry["affiliations"].append(text)
             elif tag == "Identifier":
-                if orcid is None and (child.get("Source") or "").upper() == "ORCID" and child.text:
+                if (entry["orcid"] is None and (child.get("Source") or "").upper() == "ORCID"
+                        and child.text):
                     match = ORCID.search(child.text)
-                    orcid = _dashed_orcid(match.group(1)) if match else child.text.strip()
+                    entry["orcid"] = _dashed_orcid(match.group(1)) if match else child.text.strip()
             else:
-                names[tag] = _flat(child)
-        authors.append({
-            "last_name": names.get("LastName"),
-            "fore_name": names.get("ForeName"),
-            "initials": names.get("Initials"),
-            "suffix": names.get("Suffix"),
-            "collective_name": names.get("CollectiveName"),
-            "orcid": orcid,
-            "equal_contrib": author.get("EqualContrib") == "Y",
-            "affiliations": affiliations,
-        })
+                key = AUTHOR_NAMES.get(tag)
+                if key is not None:
+                    text = child.text if len(child) == 0 else "".join(child.itertext())
+                    entry[key] = " ".join(text.split()) or None if text else None
+        authors.append(entry)
     return authors
 
 
@@ -400,10 +409,22 @@ def flatten_paragraphs(elem: ET.Element | None) -> str:
         return ""
     text = elem.text or "" if len(elem) == 0 else "".join(elem.itertext())
     if "\n" not in text:
-        return " ".join(text.split())
+        return _squashed(text)
     text = BREAK_BEFORE_PUNCT.sub("", text)
     paragraphs = (" ".join(p.split()) for p in PARAGRAPH_BREAK.split(text))
     return "\n".join(p for p in paragraphs if p)
+
+
+def _squashed(text: str) -> str:
+    """" ".join(text.split()), in half the time for an ASCII abstract already spaced by single
+    spaces (6 us instead of 14 for 2 KB; most abstracts are)."""
+    if text.isascii() and text[:1] != " " and text[-1:] != " ":
+        for space in ASCII_SPACE_RUNS:
+            if space in text:
+                break
+        else:
+            return text
+    return " ".join(text.split())
 
 
 def _flat(elem: ET.Element | None) -> str | None:
