@@ -115,7 +115,8 @@ class HttpClient:
             try:
                 self.requests_made += 1
                 with self.session.request(method, url, params=params, data=data,
-                                          headers=headers, stream=stream, timeout=timeout) as response:
+                                          headers=headers, stream=stream,
+                                          timeout=timeout) as response:
                     if response.status_code in RETRY_STATUSES:
                         problem = f"HTTP {response.status_code}"
                         delay = _retry_after(response.headers.get("Retry-After"))
