@@ -334,9 +334,7 @@ class PubmedHarvest:
 
     def _warn(self, warnings: list[str]) -> None:
         for warning in warnings:
-            if warning not in self.ledger.warnings:
-                log.warning("%s: %s", self.query.name, warning)
-                self.ledger.warnings.append(warning)
+            _warn(self.query.name, self.ledger, warning)
 
 
 class ArticleHarvest:
@@ -599,6 +597,7 @@ def link_pubmed(conn: sqlite3.Connection, eutils: Eutils, now: dt.datetime | Non
 
 
 def _warn(query: str, ledger: Ledger, warning: str) -> None:
+    """Log a warning once and keep it in the query's ledger."""
     if warning not in ledger.warnings:
         log.warning("%s: %s", query, warning)
         ledger.warnings.append(warning)

@@ -243,9 +243,12 @@ def _text(elem: ET.Element) -> str:
     return " ".join("".join(elem.itertext()).split())
 
 
+def plain_text(value: str | None) -> str | None:
+    """Markup flattened, entities decoded, whitespace collapsed; None when nothing is left."""
+    if not value:
+        return None
+    return " ".join(html.unescape(TAG.sub("", value)).split()) or None
+
+
 def _first_text(values) -> str | None:
-    for value in values or []:
-        text = " ".join(html.unescape(TAG.sub("", value)).split())
-        if text:
-            return text
-    return None
+    return next((text for text in map(plain_text, values or []) if text), None)

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
-import html
 import re
 from dataclasses import dataclass, field
 
@@ -18,15 +17,14 @@ import feedparser
 
 from harvester.errors import SourceError
 from harvester.http import HttpClient, RetryableError
-from harvester.sources.pubmed_xml import normalize_doi
+from harvester.sources.crossref import plain_text
+from harvester.sources.pubmed_xml import ROOT_TAG, normalize_doi
 
-TAG = re.compile(r"<[^>]+>")
 DOI_IN_TEXT = re.compile(r"\b(10\.\d{4,9}/[^\s\"'<>]+)")
 # Cloudflare's interstitial: the page title, its script names and the header it sets.
 CHALLENGE_MARKERS = (b"<title>just a moment...</title>", b"cf-chl", b"challenge-platform",
                      b"cf_chl_opt", b"attention required! | cloudflare")
 STATUSES_READ = (401, 403, 404, 410, 451)
-ROOT_TAG = re.compile(rb"<([A-Za-z_][\w:.-]*)")  # the first element (the prolog starts with <? or <!)
 END_TAG = re.compile(rb"</([A-Za-z_][\w:.-]*)\s*>\s*$")
 
 
@@ -98,7 +96,7 @@ def parse_feed_response(status: int, content_type: str, body: bytes, mitigated: 
     elif not parsed.version:
         raise FeedError("XML that is not RSS, RDF or Atom")
     # Not the channel's title: "Cancer Cell: In Press" or "pubmed: her2" name no journal.
-    journal = _text(parsed.feed.get("prism_publicationname"))
+    journal = plain_text(parsed.feed.get("prism_publicationname"))
     entries = [entry_to_record(e, journal) for e in parsed.entries]
     return FeedFetch("ok", status, entries, etag, last_modified, warnings)
 
@@ -119,15 +117,15 @@ def entry_to_record(entry: dict, journal: str | None = None) -> dict:
     return {
         "key": entry.get("id") or link,
         "doi": entry_doi(entry),
-        "title": _text(entry.get("title")),
+        "title": plain_text(entry.get("title")),
         "link": link,
         "authors": entry_authors(entry),
         # feedparser's struct_time is UTC: calendar.timegm, not time.mktime (local time).
         "published_at": (dt.datetime.fromtimestamp(calendar.timegm(published), dt.timezone.utc)
                          .strftime("%Y-%m-%dT%H:%M:%SZ") if published else None),
-        "section": _text(section),
-        "summary": _text(entry.get("summary")),
-        "journal": _text(entry.get("prism_publicationname") or entry.get("dc_source")) or journal,
+        "section": plain_text(section),
+        "summary": plain_text(entry.get("summary")),
+        "journal": plain_text(entry.get("prism_publicationname") or entry.get("dc_source")) or journal,
     }
 
 
@@ -146,7 +144,7 @@ def entry_doi(entry: dict) -> str | None:
 
 def entry_authors(entry: dict) -> list[str]:
     """Author names. A single dc:creator often lists everyone: "A. Doe, B. Roe and C. Poe"."""
-    names = [_text(a.get("name")) for a in entry.get("authors") or []]
+    names = [plain_text(a.get("name")) for a in entry.get("authors") or []]
     names = [n for n in names if n]
     if len(names) == 1 and ("," in names[0] or " and " in names[0]):
         parts = [p.strip() for p in re.split(r",|;|\band\b", names[0])]
@@ -154,10 +152,3 @@ def entry_authors(entry: dict) -> list[str]:
             names = [p for p in parts if p]
     return names
 
-
-def _text(value: str | None) -> str | None:
-    """Markup flattened, entities decoded, whitespace collapsed."""
-    if not value:
-        return None
-    text = " ".join(html.unescape(TAG.sub("", value)).split())
-    return text or None
