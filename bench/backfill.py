@@ -5,7 +5,7 @@
 
 The loopback E-utilities (bench/loopback.py, the fake that caps esearch at 9,999 ids) holds the
 records, spread evenly over the last --days Entrez dates. `harvest run --no-enrich` runs as a
-process through the real bisecting code (pipeline.PubmedHarvest.plan), at NCBI's 3 requests/s
+process through the real bisecting code (harvest.pubmed.PubmedHarvest.plan), at NCBI's 3 requests/s
 (HARVEST_EUTILS_RATE unset), with the server refusing anything faster and answering after 100 ms.
 At 3/s the 500-record efetch batches are parsed and stored about as fast as the limit lets them
 come, so the run takes about what the floor says. `--rate 1000` lifts both limits and shows

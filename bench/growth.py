@@ -71,7 +71,7 @@ def fill(path: Path, size: int, query: str, today: dt.date) -> None:
                      "VALUES (?, ?, 'pubmed', 'ok', ?)", ((i, query, NOW) for i in range(1, runs + 1)))
     yesterday = today - dt.timedelta(days=1)
     last = db.now_iso(dt.datetime.now(dt.timezone.utc) - dt.timedelta(days=1, minutes=5))
-    conn.execute("INSERT INTO query_state (query, source, edat_through, mdat_through, "
+    conn.execute("INSERT INTO query_state (query, source, collected_through, mdat_through, "
                  "last_success_at, last_attempt_at, last_status) "
                  "VALUES (?, 'pubmed', ?, ?, ?, ?, 'ok')",
                  (query, yesterday.isoformat(), yesterday.isoformat(), last, last))

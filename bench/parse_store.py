@@ -78,7 +78,7 @@ def build(path: Path, count: int, source: Path | None = None) -> None:
 
 
 def measure_harvester(xml: Path) -> dict:
-    from harvester import db
+    from harvester import articles, db
     from harvester.sources.pubmed_xml import parse_efetch
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -91,7 +91,7 @@ def measure_harvester(xml: Path) -> dict:
             done = False
             while not done:
                 with db.transaction(conn):
-                    writer = db.PubmedWriter(conn, "2025-01-01T00:00:00Z")
+                    writer = articles.PubmedWriter(conn, "2025-01-01T00:00:00Z")
                     for _ in range(500):
                         item = next(items, None)
                         if item is None:

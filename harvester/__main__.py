@@ -1,3 +1,5 @@
+"""`python -m harvester`: the same as the `harvest` command."""
+
 from harvester.cli import main
 
 main()

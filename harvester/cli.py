@@ -6,23 +6,25 @@ failed (what succeeded is committed), 2 usage or configuration error, 75 databas
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import functools
-from dataclasses import replace
 import json
 import logging
-import os
 import re
 import sys
 import time
 import traceback
+from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Callable, Iterator
 
 import click
 
-from harvester import __version__, db
+from harvester import __version__, db, report
 from harvester.config import (CROSSREF_RATE, EUROPEPMC_RATE, UNPAYWALL_RATE, Settings,
                               load_settings)
+from harvester.console import TerminalProgress, parse_duration, print_table, share
 from harvester.enrich.coi import enrich_coi
 from harvester.enrich.coi_classify import classify
 from harvester.enrich.oa import enrich_oa
@@ -36,13 +38,24 @@ from harvester.outputs.items import known_queries, latest_article_id, load_items
 from harvester.outputs.search import search as search_articles
 from harvester.pipeline import Sources, due_queries, link_pubmed, run_queries
 from harvester.queries import Query, load_queries
+from harvester.schedule import schedule_text
 from harvester.sources.crossref import Crossref
 from harvester.sources.pubmed import Eutils
 
 log = logging.getLogger("harvester")
 CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"]}
-_verbose = False
-_quiet = False
+
+
+@dataclass
+class Verbosity:
+    """-v / -q of the command being run; main() reads it to decide on tracebacks."""
+
+    verbose: bool = False
+    quiet: bool = False
+
+
+def _quiet() -> bool:
+    return click.get_current_context().find_object(Verbosity).quiet
 
 
 def location_options(command):
@@ -62,6 +75,8 @@ def verbosity_options(command):
                   help="Append timestamped log lines to this file.")
     @functools.wraps(command)
     def wrapper(*args, verbose: bool, quiet: bool, log_file: Path | None, **kwargs):
+        state = click.get_current_context().ensure_object(Verbosity)
+        state.verbose, state.quiet = verbose, quiet
         setup_logging(verbose, quiet, log_file)
         return command(*args, **kwargs)
     return wrapper
@@ -74,8 +89,6 @@ def setup_logging(verbose: bool, quiet: bool, log_file: Path | None = None) -> N
     """stderr: progress and info on a terminal; without one (cron) only warnings and errors, so
     that cron mails only what needs reading. The log file, if any, gets everything from info up,
     timestamped."""
-    global _verbose, _quiet
-    _verbose, _quiet = verbose, quiet
     terminal = sys.stderr.isatty()
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(logging.Formatter("%(message)s") if terminal else LOG_FORMAT)
@@ -121,7 +134,7 @@ def cli():
 @click.option("--since", type=click.DateTime(formats=["%Y-%m-%d"]),
               help="Harvest from this date (YYYY-MM-DD) instead of where the last run stopped.")
 @click.option("--no-enrich", is_flag=True, help="Only collect: skip the open-access lookups.")
-@click.option("--deadline", metavar="DURATION", callback=lambda c, p, v: _duration(v),
+@click.option("--deadline", metavar="DURATION", callback=lambda c, p, v: parse_duration(v),
               help="Stop sending requests after this long (e.g. 90s, 20m, 2h); what is "
                    "committed stays, the rest is retried by the next run.")
 @location_options
@@ -143,25 +156,36 @@ def run(names, run_all, since, no_enrich, deadline, db_path, queries_dir):
         click.echo(f"Error: {problem}", err=True)
     selected = _select(queries, names, run_all) if (names or run_all) else None
 
+    with open_store(settings, email, deadline=deadline) as (conn, http):
+        now = dt.datetime.now(dt.timezone.utc)
+        todo = selected if selected is not None else due_queries(conn, queries, now)
+        collect_code = 0
+        if todo:
+            collect_code = _collect(conn, http, settings, email, todo, now,
+                                    since.date() if since else None)
+        else:
+            log.info("no saved query is due (use --all to run them anyway)")
+        enrich_code = 0 if no_enrich else _enrich_step(conn, http, settings, email)
+    return 2 if problems else max(collect_code, enrich_code)
+
+
+@contextlib.contextmanager
+def open_store(settings: Settings, email: str | None,
+               deadline: float | None = None) -> Iterator[tuple]:
+    """The run lock, the database and one HTTP client for the services, closed in that
+    order's reverse. A second command on the same database waits for none: it exits 75."""
     with RunLock(settings.db) as lock:
         lock.acquire(db.now_iso())
         conn = db.connect(settings.db)
-        http = _http_client(settings, email,
-                            deadline=time.monotonic() + deadline if deadline else None)
         try:
-            now = dt.datetime.now(dt.timezone.utc)
-            todo = selected if selected is not None else due_queries(conn, queries, now)
-            collect_code = 0
-            if todo:
-                collect_code = _collect(conn, http, settings, email, todo, now,
-                                        since.date() if since else None)
-            else:
-                log.info("no saved query is due (use --all to run them anyway)")
-            enrich_code = 0 if no_enrich else _enrich_step(conn, http, settings, email)
+            http = _http_client(settings, email,
+                                deadline=time.monotonic() + deadline if deadline else None)
+            try:
+                yield conn, http
+            finally:
+                http.close()
         finally:
-            http.close()
             conn.close()
-    return 2 if problems else max(collect_code, enrich_code)
 
 
 def _collect(conn, http, settings: Settings, email: str, todo: list[Query], now: dt.datetime,
@@ -169,7 +193,7 @@ def _collect(conn, http, settings: Settings, email: str, todo: list[Query], now:
     """Run the queries; print a line for each that found something or failed."""
     eutils = Eutils(http, settings.eutils_url, email, settings.ncbi_api_key)
     sources = Sources(http, eutils, Crossref(http, settings.crossref_url, email))
-    progress = TerminalProgress() if sys.stderr.isatty() and not _quiet else None
+    progress = TerminalProgress() if sys.stderr.isatty() and not _quiet() else None
     try:
         result = run_queries(conn, sources, todo, command=_command_line(), now=now, since=since,
                              progress=progress)
@@ -179,7 +203,7 @@ def _collect(conn, http, settings: Settings, email: str, todo: list[Query], now:
     link_code = 0
     try:
         linked = link_pubmed(conn, eutils, now)
-        if linked and not _quiet:
+        if linked and not _quiet():
             click.echo(f"PubMed: {linked} articles seen first through Crossref or a feed are "
                        "now indexed")
     except HarvestError as e:
@@ -187,7 +211,7 @@ def _collect(conn, http, settings: Settings, email: str, todo: list[Query], now:
         log.error("PubMed lookup by DOI: failed: %s", e)
         link_code = e.exit_code
     for ledger in result.ledgers:
-        if ledger.status != "ok" or (not _quiet and (ledger.new or ledger.updated
+        if ledger.status != "ok" or (not _quiet() and (ledger.new or ledger.updated
                                                      or ledger.missing)):
             click.echo(_summary_line(ledger))
     if not any(l.new or l.updated or l.status != "ok" for l in result.ledgers):
@@ -196,7 +220,7 @@ def _collect(conn, http, settings: Settings, email: str, todo: list[Query], now:
 
 
 def _summary_line(ledger) -> str:
-    line = (f"{ledger.query}: {ledger.status}, {ledger.esearch_count} found, "
+    line = (f"{ledger.query}: {ledger.status}, {ledger.found} found, "
             f"{ledger.new} new, {ledger.updated} updated")
     if ledger.missing:
         line += f", {len(ledger.missing)} missing"
@@ -221,24 +245,25 @@ def _enrich_step(conn, http, settings: Settings, email: str) -> int:
 
 def _enrich_coi(conn, http, settings: Settings, email: str | None = None) -> int:
     summary = enrich_coi(conn, http, europepmc_url=settings.europepmc_url,
-                         limit=settings.oa_limit)
-    line = (f"conflicts of interest: {summary.checked} checked, {summary.found} statements, "
-            f"{summary.declared} declared" + (f", {summary.errors} errors" if summary.errors
-                                              else ""))
-    if summary.errors or (not _quiet and summary.checked):
-        click.echo(line)
-    else:
-        log.info("%s", line)
-    return 1 if summary.errors else 0
+                         limit=settings.enrich_limit)
+    return _report_step(f"conflicts of interest: {summary.checked} checked, {summary.found} "
+                        f"statements, {summary.declared} declared", summary)
 
 
 def _enrich_oa(conn, http, settings: Settings, email: str) -> int:
     summary = enrich_oa(conn, http, unpaywall_url=settings.unpaywall_url,
                         europepmc_url=settings.europepmc_url, email=email,
-                        limit=settings.oa_limit)
-    line = (f"open access: {summary.checked} checked, {summary.changed} changed, "
-            f"{summary.open} open" + (f", {summary.errors} errors" if summary.errors else ""))
-    if summary.errors or (not _quiet and summary.checked):
+                        limit=settings.enrich_limit)
+    return _report_step(f"open access: {summary.checked} checked, {summary.changed} changed, "
+                        f"{summary.open} open", summary)
+
+
+def _report_step(line: str, summary) -> int:
+    """An enrichment step's one line: printed when it did something or failed, else logged.
+    Exit code 1 when any lookup failed."""
+    if summary.errors:
+        line += f", {summary.errors} errors"
+    if summary.errors or (not _quiet() and summary.checked):
         click.echo(line)
     else:
         log.info("%s", line)
@@ -253,7 +278,7 @@ def enrich():
 @enrich.command("oa")
 @click.option("--limit", type=click.IntRange(min=1),
               help="Look up at most this many articles, oldest due first. "
-                   "[env: HARVEST_OA_LIMIT; default: 1000]")
+                   "[env: HARVEST_ENRICH_LIMIT; default: 1000]")
 @location_options
 @verbosity_options
 def enrich_oa_command(limit, db_path, queries_dir):
@@ -266,16 +291,9 @@ def enrich_oa_command(limit, db_path, queries_dir):
     settings = _settings(db_path, queries_dir)
     email = settings.require_email()
     if limit:
-        settings = replace(settings, oa_limit=limit)
-    with RunLock(settings.db) as lock:  # never beside a `harvest run` on the same database
-        lock.acquire(db.now_iso())
-        conn = db.connect(settings.db)
-        http = _http_client(settings, email)
-        try:
-            return _enrich_oa(conn, http, settings, email)
-        finally:
-            http.close()
-            conn.close()
+        settings = replace(settings, enrich_limit=limit)
+    with open_store(settings, email) as (conn, http):  # never beside a `harvest run`
+        return _enrich_oa(conn, http, settings, email)
 
 
 @cli.command()
@@ -291,48 +309,8 @@ def schedule(systemd, every, db_path, queries_dir):
         harvest schedule                   # a crontab line: add it with `crontab -e`
         harvest schedule --systemd         # harvester.service + harvester.timer
     """
-    settings = _settings(db_path, queries_dir)
-    workdir = Path.cwd().resolve()
-    executable = Path(sys.argv[0]).resolve() if Path(sys.argv[0]).name == "harvest" else None
-    command = str(executable) if executable and executable.exists() else (
-        f"{Path(sys.executable).resolve()} -m harvester")
-    log_file = (settings.db.parent / "harvest.log").resolve()
-    env = {var: str(Path(value).resolve()) if var in ("HARVEST_DB", "HARVEST_QUERIES") else value
-           for var, value in _exported_settings().items()}
-    run_line = f"{command} run -q --log-file {log_file}"
-    from_shell = [v for v in ("HARVEST_EMAIL", "NCBI_API_KEY") if v in os.environ]
-    notes = []
-    if from_shell or not settings.email:
-        notes.append(f"# cron and systemd do not see your shell's exports: put email (and "
-                     f"ncbi_api_key) in {workdir / 'harvest.toml'}")
-    if systemd:
-        environment = "".join(f"Environment={k}={v}\n" for k, v in env.items())
-        click.echo("\n".join(notes + [
-            "# ~/.config/systemd/user/harvester.service",
-            "[Unit]", "Description=harvester: collect new literature records", "",
-            "[Service]", "Type=oneshot", f"WorkingDirectory={workdir}",
-            environment + f"ExecStart={run_line}",
-            "# 75: another run still holds the database; not a failure",
-            "SuccessExitStatus=75", "",
-            "# ~/.config/systemd/user/harvester.timer",
-            "[Unit]", f"Description=Run harvester every {every} minutes", "",
-            "[Timer]", f"OnCalendar=*:0/{every}", "Persistent=true", "",
-            "[Install]", "WantedBy=timers.target", "",
-            "# then: systemctl --user enable --now harvester.timer"]))
-        return 0
-    exports = "".join(f"{k}={v} " for k, v in env.items())
-    click.echo("\n".join(notes + [
-        f"# harvester: every {every} minutes; each saved query runs when its schedule is due",
-        f"*/{every} * * * * cd {workdir} && {exports}{run_line}"]))
+    click.echo(schedule_text(_settings(db_path, queries_dir), every, systemd))
     return 0
-
-
-def _exported_settings() -> dict[str, str]:
-    """Non-secret settings set in the environment, to repeat in the cron line."""
-    from harvester.config import ENV_VARS
-    secret = {"HARVEST_EMAIL", "NCBI_API_KEY"}
-    return {var: os.environ[var] for var in ENV_VARS.values()
-            if var not in secret and os.environ.get(var)}
 
 
 @cli.group()
@@ -351,14 +329,14 @@ def queries_list(db_path, queries_dir):
     """
     settings = _settings(db_path, queries_dir)
     found, problems = load_queries(settings.queries)
-    states = _query_states(settings)
+    states = _read(settings, report.query_states, {})
     rows = [("NAME", "SOURCE", "SCHEDULE", "ENABLED", "LAST SUCCESS", "LAST STATUS", "THROUGH")]
     for query in found:
         state = states.get(query.name, {})
         rows.append((query.name, query.source, query.schedule, "yes" if query.enabled else "no",
                      state.get("last_success_at") or "never", state.get("last_status") or "-",
-                     state.get("edat_through") or "-"))
-    _print_table(rows)
+                     state.get("collected_through") or "-"))
+    print_table(rows)
     for problem in problems:
         click.echo(f"Error: {problem}", err=True)
     return 2 if problems else 0
@@ -382,12 +360,12 @@ def queries_check(online, db_path, queries_dir):
         click.echo(f"ok     {query.path}  ({query.name}, {query.source}, {query.schedule})")
     for problem in problems:
         click.echo(f"error  {problem}")
-    warnings = _last_warnings(settings)
+    warnings = _read(settings, report.last_warnings, {})
     if online and found:
         email = settings.require_email()
         http = _http_client(settings, email)
         eutils = Eutils(http, settings.eutils_url, email, settings.ncbi_api_key)
-        today = dt.date.today()
+        today = dt.datetime.now(dt.timezone.utc).date()
         for query in (q for q in found if q.source == "pubmed"):
             result = eutils.esearch(query.term, "edat", query.first_date(today), today, retmax=0)
             warnings[query.name] = result.warnings
@@ -419,30 +397,30 @@ def status(as_json, n_runs, db_path, queries_dir):
         raise ConfigError(f"{settings.db}: no database yet; run `harvest run` first")
     conn = db.connect(settings.db, create=False)
     try:
-        report = _status_report(conn, n_runs)
+        status = report.status_report(conn, n_runs)
     finally:
         conn.close()
     if as_json:
-        click.echo(json.dumps(report, indent=2))
+        click.echo(json.dumps(status, indent=2))
         return 0
-    click.echo(f"{report['articles']} articles in {settings.db}")
+    click.echo(f"{status['articles']} articles in {settings.db}")
     click.echo("")
     rows = [("RUN", "STARTED", "FINISHED", "STATUS", "NEW", "UPDATED", "ERRORS")]
-    for r in report["runs"]:
+    for r in status["runs"]:
         rows.append((str(r["id"]), r["started_at"], r["finished_at"] or "-", r["status"],
                      str(r["new"]), str(r["updated"]), str(r["errors"])))
-    _print_table(rows)
+    print_table(rows)
     click.echo("")
     rows = [("QUERY", "ARTICLES", "NEW 7D", "OPEN", "COI DECLARED", "WAITING", "LAST RUN",
              "LAST SUCCESS", "LAST STATUS", "THROUGH", "MISSING")]
-    for q in report["queries"]:
+    for q in status["queries"]:
         rows.append((q["query"], str(q["articles"]), str(q["new_this_week"]),
-                     _share(q["oa_open"], q["oa_checked"]),
-                     _share(q["coi_declared"], q["coi_statements"]), str(q["waiting_for_check"]),
+                     share(q["oa_open"], q["oa_checked"]),
+                     share(q["coi_declared"], q["coi_statements"]), str(q["waiting_for_check"]),
                      q["last_attempt_at"] or "never", q["last_success_at"] or "never",
-                     q["last_status"] or "-", q["edat_through"] or "-", str(q["missing"])))
-    _print_table(rows)
-    for q in report["queries"]:
+                     q["last_status"] or "-", q["collected_through"] or "-", str(q["missing"])))
+    print_table(rows)
+    for q in status["queries"]:
         if q["last_error"]:
             click.echo(f"{q['query']}: last error: {q['last_error']}")
     return 0
@@ -450,7 +428,7 @@ def status(as_json, n_runs, db_path, queries_dir):
 
 @enrich.command("coi")
 @click.option("--limit", type=click.IntRange(min=1),
-              help="Look at most at this many articles. [env: HARVEST_OA_LIMIT; default: 1000]")
+              help="Look at most at this many articles. [env: HARVEST_ENRICH_LIMIT; default: 1000]")
 @location_options
 @verbosity_options
 def enrich_coi_command(limit, db_path, queries_dir):
@@ -461,16 +439,9 @@ def enrich_coi_command(limit, db_path, queries_dir):
     """
     settings = _settings(db_path, queries_dir)
     if limit:
-        settings = replace(settings, oa_limit=limit)
-    with RunLock(settings.db) as lock:
-        lock.acquire(db.now_iso())
-        conn = db.connect(settings.db)
-        http = _http_client(settings, settings.email)
-        try:
-            return _enrich_coi(conn, http, settings)
-        finally:
-            http.close()
-            conn.close()
+        settings = replace(settings, enrich_limit=limit)
+    with open_store(settings, settings.email) as (conn, http):
+        return _enrich_coi(conn, http, settings)
 
 
 @cli.group()
@@ -672,50 +643,8 @@ def _deliver(conn, output: Path | None, write, **record) -> None:
 
 # --- helpers ---------------------------------------------------------------------------------
 
-class TerminalProgress:
-    """One self-rewriting status line on a terminal; cron (no terminal) gets log lines only."""
-
-    def __init__(self, stream=None):
-        self.stream = stream or sys.stderr
-        self.shown = False
-        self.last = 0.0
-
-    def __call__(self, query: str, done: int, total: int) -> None:
-        now = time.monotonic()
-        if now - self.last < 0.1 and done < total:
-            return
-        self.last = now
-        width = 30
-        filled = width * done // total if total else width
-        bar = "#" * filled + "." * (width - filled)
-        self.stream.write(f"\r{query}: [{bar}] {done}/{total} records")
-        self.stream.flush()
-        self.shown = True
-
-    def close(self) -> None:
-        if self.shown:
-            self.stream.write("\n")
-            self.stream.flush()
-
-
 def _settings(db_path: Path | None, queries_dir: Path | None) -> Settings:
     return load_settings(db=db_path, queries=queries_dir)
-
-
-def _duration(value: str | None) -> float | None:
-    """'90s', '20m', '2h' or plain seconds -> seconds."""
-    if value is None:
-        return None
-    units = {"s": 1, "m": 60, "h": 3600}
-    number, unit = (value[:-1], value[-1]) if value[-1:] in units else (value, "s")
-    try:
-        seconds = float(number) * units[unit]
-    except ValueError:
-        seconds = -1
-    if seconds <= 0:
-        raise click.BadParameter(f"{value!r} is not a duration; write e.g. 90s, 20m or 2h",
-                                 param_hint="--deadline")
-    return seconds
 
 
 def _http_client(settings: Settings, email: str, deadline: float | None = None) -> HttpClient:
@@ -748,88 +677,22 @@ def _command_line() -> str:
     return " ".join(["harvest", *sys.argv[1:]])
 
 
-def _query_states(settings: Settings) -> dict[str, dict]:
+def _read(settings: Settings, reader: Callable, default):
+    """What `reader(conn)` reads from the database, or `default` when there is none yet."""
     if not settings.db.exists():
-        return {}
+        return default
     conn = db.connect(settings.db, create=False)
     try:
-        if conn.execute("PRAGMA user_version").fetchone()[0] == 0:
-            return {}
-        return {r["query"]: dict(r) for r in conn.execute("SELECT * FROM query_state")}
+        return reader(conn)
     finally:
         conn.close()
-
-
-def _last_warnings(settings: Settings) -> dict[str, list[str]]:
-    """Warnings PubMed gave each query in its most recent run (e.g. phrase not found)."""
-    if not settings.db.exists():
-        return {}
-    conn = db.connect(settings.db, create=False)
-    try:
-        if conn.execute("PRAGMA user_version").fetchone()[0] == 0:
-            return {}
-        rows = conn.execute(
-            "SELECT query, warnings FROM run_queries r WHERE run_id = "
-            "(SELECT max(run_id) FROM run_queries WHERE query = r.query)")
-        return {r["query"]: json.loads(r["warnings"]) for r in rows if r["warnings"] != "[]"}
-    finally:
-        conn.close()
-
-
-# Per query: its state, and over its articles: new this week, OA and COI shares (among those
-# checked), and how many wait for an OA or COI check (never done, or due again).
-QUERY_STATUS = """
-SELECT s.query, s.source, s.last_attempt_at, s.last_success_at, s.last_status, s.last_error,
-       s.edat_through, s.mdat_through,
-       count(m.article_id) AS articles,
-       count(CASE WHEN m.first_matched_at >= :week_ago THEN 1 END) AS new_this_week,
-       count(o.article_id) AS oa_checked,
-       count(CASE WHEN o.is_oa = 1 THEN 1 END) AS oa_open,
-       count(CASE WHEN c.status IN ('declared', 'none_declared', 'unclear') THEN 1 END)
-           AS coi_statements,
-       count(CASE WHEN c.status = 'declared' THEN 1 END) AS coi_declared,
-       count(CASE WHEN m.article_id IS NOT NULL AND (o.article_id IS NULL
-                  OR o.next_check_at <= :now OR c.article_id IS NULL OR c.next_check_at <= :now)
-             THEN 1 END) AS waiting_for_check,
-       (SELECT count(*) FROM missing_pmid p WHERE p.query = s.query) AS missing
-FROM query_state s
-LEFT JOIN query_match m ON m.query = s.query
-LEFT JOIN oa_status o ON o.article_id = m.article_id
-LEFT JOIN coi c ON c.article_id = m.article_id
-GROUP BY s.query ORDER BY s.query
-"""
-
-
-def _share(part: int, whole: int) -> str:
-    return f"{round(100 * part / whole)}%" if whole else "-"
-
-
-def _status_report(conn, n_runs: int) -> dict:
-    if conn.execute("PRAGMA user_version").fetchone()[0] == 0:
-        return {"articles": 0, "runs": [], "queries": []}
-    runs = [dict(r) for r in conn.execute(
-        "SELECT r.id, r.started_at, r.finished_at, r.status, "
-        "coalesce(sum(q.new), 0) AS new, coalesce(sum(q.updated), 0) AS updated, "
-        "count(CASE WHEN q.status = 'failed' THEN 1 END) AS errors "
-        "FROM runs r LEFT JOIN run_queries q ON q.run_id = r.id "
-        "GROUP BY r.id ORDER BY r.id DESC LIMIT ?", (n_runs,))]
-    now = db.now_iso()
-    week_ago = db.now_iso(dt.datetime.now(dt.timezone.utc) - dt.timedelta(days=7))
-    queries = [dict(r) for r in conn.execute(QUERY_STATUS, {"now": now, "week_ago": week_ago})]
-    articles = conn.execute("SELECT count(*) FROM article").fetchone()[0]
-    return {"articles": articles, "runs": runs, "queries": queries}
-
-
-def _print_table(rows: list[tuple[str, ...]]) -> None:
-    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
-    for row in rows:
-        click.echo("  ".join(v.ljust(w) for v, w in zip(row, widths)).rstrip())
 
 
 def main() -> None:
     """Entry point: one line per error, no traceback unless -v."""
+    state = Verbosity()
     try:
-        code = cli.main(prog_name="harvest", standalone_mode=False)
+        code = cli.main(prog_name="harvest", standalone_mode=False, obj=state)
     except click.exceptions.Abort:
         click.echo("Aborted.", err=True)
         sys.exit(130)
@@ -837,7 +700,7 @@ def main() -> None:
         e.show()
         sys.exit(e.exit_code)
     except HarvestError as e:
-        if _verbose:
+        if state.verbose:
             traceback.print_exc()
         click.echo(f"Error: {e}", err=True)
         sys.exit(e.exit_code)
@@ -845,7 +708,7 @@ def main() -> None:
         click.echo("Interrupted.", err=True)
         sys.exit(130)
     except Exception as e:  # a bug: say so in one line, keep the traceback for -v
-        if _verbose:
+        if state.verbose:
             traceback.print_exc()
         click.echo(f"Error: unexpected {type(e).__name__}: {e} (run with -v for the traceback)",
                    err=True)

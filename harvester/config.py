@@ -39,7 +39,7 @@ class Settings:
     unpaywall_url: str = DEFAULT_UNPAYWALL_URL
     europepmc_url: str = DEFAULT_EUROPEPMC_URL
     crossref_url: str = DEFAULT_CROSSREF_URL
-    oa_limit: int = 1000  # articles looked up per run, oldest due first
+    enrich_limit: int = 1000  # articles each enrichment step (OA, COI) looks at per run
     max_response_mb: int = 256  # bigger response bodies are refused
     timeout: float = 60.0  # read timeout, seconds
     retries: int = 5
@@ -75,12 +75,15 @@ ENV_VARS = {
     "unpaywall_url": "HARVEST_UNPAYWALL_URL",
     "europepmc_url": "HARVEST_EUROPEPMC_URL",
     "crossref_url": "HARVEST_CROSSREF_URL",
-    "oa_limit": "HARVEST_OA_LIMIT",
+    "enrich_limit": "HARVEST_ENRICH_LIMIT",
     "max_response_mb": "HARVEST_MAX_RESPONSE_MB",
     "timeout": "HARVEST_TIMEOUT",
     "retries": "HARVEST_RETRIES",
     "backoff": "HARVEST_BACKOFF",
 }
+# Names from before a rename, still read: old setting (harvest.toml key) or variable -> new.
+RENAMED = {"oa_limit": "enrich_limit"}
+RENAMED_ENV = {"HARVEST_OA_LIMIT": "HARVEST_ENRICH_LIMIT"}
 
 
 def load_settings(environ: dict[str, str] | None = None, config_path: Path | None = None,
@@ -93,6 +96,8 @@ def load_settings(environ: dict[str, str] | None = None, config_path: Path | Non
         raw.update(_load_config_file(path))
     elif config_path is not None or "HARVEST_CONFIG" in environ:
         raise ConfigError(f"{path}: config file not found; create it or unset HARVEST_CONFIG")
+    environ = {**{new: environ[old] for old, new in RENAMED_ENV.items()
+                  if environ.get(old) and not environ.get(new)}, **environ}
     for name, var in ENV_VARS.items():
         value = environ.get(var)
         if value is not None and value != "":
@@ -108,6 +113,7 @@ def _load_config_file(path: Path) -> dict[str, object]:
         raise ConfigError(f"{path}: cannot read config file: {e}") from e
     except tomllib.TOMLDecodeError as e:
         raise ConfigError(f"{path}: invalid TOML: {e}; fix the syntax") from e
+    data = {RENAMED.get(key, key): value for key, value in data.items()}
     unknown = sorted(set(data) - set(ENV_VARS))
     if unknown:
         raise ConfigError(

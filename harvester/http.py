@@ -8,6 +8,7 @@ import random
 import re
 import threading
 import time
+from typing import Callable, Iterator
 from urllib.parse import quote, urlsplit
 
 import requests
@@ -177,6 +178,24 @@ class HttpClient:
     def _backoff(self, attempt: int) -> float:
         ceiling = min(MAX_BACKOFF, self.backoff * 2 ** (attempt - 1))
         return random.uniform(ceiling / 2, ceiling)
+
+
+def cursor_pages(fetch_page: Callable[[str, int], tuple[list, str | None]],
+                 first: str = "*") -> Iterator[list]:
+    """Deep paging by cursor (Crossref's `cursor`, Europe PMC's `cursorMark`):
+    fetch_page(cursor, page number) -> (items, next cursor). Yields each page's items until a
+    page is empty, has no next cursor, or repeats a cursor (the last page may point to itself).
+    """
+    cursor, seen, number = first, set(), 0
+    while True:
+        number += 1
+        items, next_cursor = fetch_page(cursor, number)
+        if items:
+            yield items
+        seen.add(cursor)
+        if not items or not next_cursor or next_cursor in seen:
+            return
+        cursor = next_cursor
 
 
 def _connection_problem(error: Exception, url: str) -> str:

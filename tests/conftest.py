@@ -32,7 +32,7 @@ def workdir(tmp_path, monkeypatch):
     for var in ("HARVEST_DB", "HARVEST_QUERIES", "HARVEST_EMAIL", "NCBI_API_KEY",
                 "HARVEST_EUTILS_URL", "HARVEST_CONFIG", "HARVEST_EUTILS_RATE", "HARVEST_TIMEOUT",
                 "HARVEST_RETRIES", "HARVEST_BACKOFF", "HARVEST_UNPAYWALL_URL",
-                "HARVEST_EUROPEPMC_URL", "HARVEST_OA_LIMIT", "HARVEST_MAX_RESPONSE_MB",
+                "HARVEST_EUROPEPMC_URL", "HARVEST_OA_LIMIT", "HARVEST_ENRICH_LIMIT", "HARVEST_MAX_RESPONSE_MB",
                 "HARVEST_LOG", "HARVEST_CROSSREF_URL"):
         monkeypatch.delenv(var, raising=False)
     # Nothing may reach the internet: a service a test did not set up is a closed local port.

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from harvester import db
+from harvester import db, ledger
 from tests.conftest import EMAIL, rows, write_query
 
 DB = "data/harvest.db"
@@ -66,7 +66,7 @@ def test_unknown_key_in_harvest_toml(workdir, harvest):
     assert result.exit_code == 2
     assert result.err == ("Error: harvest.toml: unknown key 'emial'; allowed keys: db, queries, "
                           "email, ncbi_api_key, eutils_url, eutils_rate, unpaywall_url, "
-                          "europepmc_url, crossref_url, oa_limit, max_response_mb, timeout, "
+                          "europepmc_url, crossref_url, enrich_limit, max_response_mb, timeout, "
                           "retries, backoff\n")
 
 
@@ -156,7 +156,7 @@ def test_a_second_run_on_the_same_database_exits_75(workdir, fake, harvest):
 def test_a_run_left_running_is_marked_crashed(workdir, fake, harvest):
     write_query(workdir / "queries", "her2", start="2025-01-01")
     conn = db.connect(Path(DB))
-    db.start_run(conn, 99999, "harvest run", "2026-01-01T00:00:00Z")
+    ledger.start_run(conn, 99999, "harvest run", "2026-01-01T00:00:00Z")
     conn.close()
 
     assert harvest("run", "--no-enrich").exit_code == 0
@@ -248,7 +248,7 @@ def test_installed_command_against_loopback(workdir, fake, oa, httpserver):
 
 def test_terminal_progress_line():
     import io
-    from harvester.cli import TerminalProgress
+    from harvester.console import TerminalProgress
     out = io.StringIO()
     progress = TerminalProgress(out)
     progress("her2", 5, 10)

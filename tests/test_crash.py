@@ -9,6 +9,7 @@ import os
 import random
 import shutil
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
@@ -32,6 +33,24 @@ def populate(fake, workdir: Path) -> None:
         for i in range(500):
             pmid += 1
             fake.add_synthetic(pmid, start + dt.timedelta(days=i % 10), terms={name})
+
+
+def wait_for_run(db_path: Path, started: int, process: subprocess.Popen) -> None:
+    """Until the process has opened its run in the ledger (more than `started` runs), or ended."""
+    deadline = time.monotonic() + 60
+    while process.poll() is None and time.monotonic() < deadline:
+        if run_count(db_path) > started:
+            return
+        time.sleep(0.01)
+
+
+def run_count(db_path: Path) -> int:
+    if not db_path.exists():
+        return 0
+    try:
+        return rows(db_path, "SELECT count(*) AS n FROM runs")[0]["n"]
+    except sqlite3.Error:  # its schema is not there yet
+        return 0
 
 
 def harvest_command() -> str:
@@ -58,12 +77,17 @@ def test_killed_runs_resume_to_the_clean_result(workdir, fake, httpserver, tmp_p
     rng = random.Random(20251201)
     kills = 0
     db_path = workdir / "killed.db"
-    for _ in range(8):
+    for attempt in range(8):
+        started = run_count(db_path)
         # --since: every attempt redoes all windows, so a kill can land anywhere in them.
         process = subprocess.Popen([*command, "--db", str(db_path)],
                                    env=env, cwd=workdir, stdout=subprocess.DEVNULL,
                                    stderr=subprocess.DEVNULL)
-        time.sleep(rng.uniform(0.05, 1.2))
+        # Most kills land once the run has started (however slow the interpreter starts on a
+        # busy machine); every other one lands at start-up.
+        if attempt % 2 == 0:
+            wait_for_run(db_path, started, process)
+        time.sleep(rng.uniform(0.0, 0.8))
         if process.poll() is None:
             process.send_signal(signal.SIGKILL)
             kills += 1

@@ -103,9 +103,9 @@ def test_crossref_query_stores_the_journal_works(workdir, harvest, fake, crossre
     today = dt.date.today()
     assert {c["filter"] for _, c in calls} == {
         f"from-created-date:2025-11-01,until-created-date:{today}"}
-    [ledger] = rows(db, "SELECT status, esearch_count, new, windows, warnings FROM run_queries")
+    [ledger] = rows(db, "SELECT status, found, new, windows, warnings FROM run_queries")
     assert ledger == {
-        "status": "ok", "esearch_count": 2, "new": 2,
+        "status": "ok", "found": 2, "new": 2,
         "windows": json.dumps([{"issn": "1535-6108", "start": "2025-11-01",
                                 "end": today.isoformat(), "count": 2}]),
         "warnings": json.dumps(["ISSN 1878-3686: Crossref does not key the journal by this ISSN "
@@ -192,8 +192,8 @@ def test_no_issn_known_to_crossref_fails_the_query(workdir, harvest, fake, cross
                           "\n")
     assert "Traceback" not in result.err
     assert rows(workdir / "data" / "harvest.db",
-                "SELECT last_status, edat_through FROM query_state") == [
-        {"last_status": "failed", "edat_through": None}]
+                "SELECT last_status, collected_through FROM query_state") == [
+        {"last_status": "failed", "collected_through": None}]
 
 
 def test_server_errors_are_retried_and_a_validation_failure_is_named(workdir, harvest, fake,

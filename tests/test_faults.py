@@ -93,8 +93,8 @@ def test_a_fault_that_persists_fails_the_query_and_writes_nothing(two_records, h
     assert result.out == f"her2: failed, 0 found, 0 new, 0 updated: {message}\n"
     assert rows(DB, "SELECT count(*) AS n FROM article") == [{"n": 0}]
     assert rows(DB, "SELECT count(*) AS n FROM query_match") == [{"n": 0}]
-    assert rows(DB, "SELECT edat_through, last_status, last_error FROM query_state") == [
-        {"edat_through": None, "last_status": "failed", "last_error": message}]
+    assert rows(DB, "SELECT collected_through, last_status, last_error FROM query_state") == [
+        {"collected_through": None, "last_status": "failed", "last_error": message}]
     assert rows(DB, "SELECT status, errors FROM run_queries") == [
         {"status": "failed", "errors": f'["{message}"]'.replace("</", "</")}]
 

@@ -123,6 +123,8 @@ def test_html_digest_in_headless_chromium(editorial, harvest, workdir):
     sync_api = pytest.importorskip("playwright.sync_api")
     browser_path = _browser()
     if browser_path is None:
+        if os.environ.get("HARVEST_REQUIRE_BROWSER"):  # .ci/run installed one: it must be used
+            pytest.fail("HARVEST_REQUIRE_BROWSER is set but no Chromium is on PATH")
         pytest.skip("no Chromium on PATH (apt-get install chromium); playwright's own browser "
                     "download is not used")
     assert harvest("digest", "--format", "html", "--since", "2000-01-01",

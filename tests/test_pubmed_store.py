@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from harvester import db
+from harvester import articles, db
 from harvester.sources.pubmed_xml import parse_efetch
 
 PUBMED = Path(__file__).parent / "fixtures" / "pubmed"
@@ -24,7 +24,7 @@ def stored(tmp_path):
                for r in parse_efetch([path.read_bytes()]) if isinstance(r, dict)]
     conn = db.connect(tmp_path / "harvest.db")
     with db.transaction(conn):
-        writer = db.PubmedWriter(conn, NOW)
+        writer = articles.PubmedWriter(conn, NOW)
         saved = [(writer.save(r), r) for r in records]
         writer.flush()
     assert {outcome for (_, outcome), _ in saved} == {"new"}
@@ -39,7 +39,7 @@ def _rows(conn, sql: str, article_id: int) -> list[tuple]:
 def test_every_field_is_stored_as_parsed(stored):
     conn, saved = stored
     assert len(saved) == 12
-    columns = [c for c in db.ARTICLE_COLUMNS if c not in ("pubmed_xml", "pubmed_hash")]
+    columns = [c for c in articles.ARTICLE_COLUMNS if c not in ("pubmed_xml", "pubmed_hash")]
     for article_id, r in saved:
         row = conn.execute("SELECT * FROM article WHERE id = ?", (article_id,)).fetchone()
         assert {c: row[c] for c in columns} == {c: r[c] for c in columns}
@@ -96,7 +96,7 @@ def test_the_same_bytes_again_are_unchanged(stored):
     conn, saved = stored
     before = conn.execute("SELECT count(*) FROM article_author").fetchone()[0]
     with db.transaction(conn):
-        writer = db.PubmedWriter(conn, "2025-02-01T00:00:00Z")
+        writer = articles.PubmedWriter(conn, "2025-02-01T00:00:00Z")
         assert [writer.save(r) for _, r in saved] == [(i, "unchanged") for i, _ in saved]
         writer.flush()
     assert conn.execute("SELECT count(*) FROM article_author").fetchone()[0] == before

@@ -63,10 +63,10 @@ def test_first_run_stores_what_the_server_holds(workdir, fake, harvest):
     assert search["tool"] == "harvester"
     [run] = rows(DB, "SELECT status, finished_at IS NOT NULL AS finished FROM runs")
     assert run == {"status": "ok", "finished": 1}
-    [ledger] = rows(DB, "SELECT query, status, window_start, window_end, esearch_count, fetched, "
+    [ledger] = rows(DB, "SELECT query, status, window_start, window_end, found, fetched, "
                         "new, updated, missing, errors FROM run_queries")
     assert ledger == {"query": "her2", "status": "ok", "window_start": "2025-01-01",
-                      "window_end": TODAY.isoformat(), "esearch_count": 2, "fetched": 2,
+                      "window_end": TODAY.isoformat(), "found": 2, "fetched": 2,
                       "new": 2, "updated": 0, "missing": "[]", "errors": "[]"}
 
 
@@ -185,8 +185,8 @@ def test_a_single_day_above_the_cap_is_an_error(workdir, fake, harvest):
                "9999; narrow the term of query 'flood'")
     assert result.out == f"flood: failed, 0 found, 0 new, 0 updated: {message}\n"
     assert rows(DB, "SELECT count(*) AS n FROM article") == [{"n": 0}]
-    [state] = rows(DB, "SELECT edat_through, last_status, last_error FROM query_state")
-    assert state == {"edat_through": None, "last_status": "failed", "last_error": message}
+    [state] = rows(DB, "SELECT collected_through, last_status, last_error FROM query_state")
+    assert state == {"collected_through": None, "last_status": "failed", "last_error": message}
     assert rows(DB, "SELECT status FROM runs") == [{"status": "failed"}]
 
 

@@ -18,16 +18,13 @@ from dataclasses import dataclass
 from harvester import db
 from harvester.enrich.coi_classify import CoiResult, classify
 from harvester.enrich.coi_jats import JatsError, extract_coi
+from harvester.enrich.recheck import next_check
 from harvester.errors import SourceError
 from harvester.http import HttpClient
 
 log = logging.getLogger(__name__)
 
 DEFAULT_LIMIT = 1000
-# not_found: 1, 7, 30 and 90 days after first being seen, then yearly.
-RECHECKS = (dt.timedelta(days=1), dt.timedelta(days=7), dt.timedelta(days=30),
-            dt.timedelta(days=90))
-YEARLY = dt.timedelta(days=365)
 NOT_FOUND = CoiResult("not_found", [], [], "")
 
 
@@ -37,11 +34,6 @@ class CoiSummary:
     found: int = 0
     declared: int = 0
     errors: int = 0
-
-
-def next_check(first_seen: dt.datetime, now: dt.datetime) -> dt.datetime:
-    upcoming = [first_seen + step for step in RECHECKS if first_seen + step > now]
-    return min(upcoming) if upcoming else now + YEARLY
 
 
 def fetch_full_text(http: HttpClient, europepmc_url: str, pmcid: str) -> bytes | None:
@@ -114,6 +106,15 @@ def author_names(conn: sqlite3.Connection, article_id: int) -> list[str]:
         (article_id,))]
 
 
+# changed_at moves only when the status or the statement changed (the last placeholder).
+SAVE_COI = db.upsert(
+    "coi", ("article_id", "status", "statement", "source", "evidence", "organizations",
+            "authors_declaring", "authors_total", "checked_at", "changed_at", "next_check_at",
+            "article_hash"),
+    key=("article_id",), keep=("changed_at",)) + (
+    ", changed_at = CASE WHEN ? THEN excluded.changed_at ELSE changed_at END, checks = checks + 1")
+
+
 def save_coi(conn: sqlite3.Connection, article_id: int, result: CoiResult,
              statement: str | None, source: str | None, authors: list[str], checked_at: str,
              next_check_at: str | None, article_hash: str | None) -> None:
@@ -125,17 +126,7 @@ def save_coi(conn: sqlite3.Connection, article_id: int, result: CoiResult,
     changed = current is None or tuple(current) != (result.status, statement)
     declaring = set(result.authors_declaring)
     conn.execute(
-        "INSERT INTO coi (article_id, status, statement, source, evidence, organizations, "
-        "authors_declaring, authors_total, checked_at, changed_at, next_check_at, "
-        "article_hash) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (article_id) DO UPDATE SET "
-        "status = excluded.status, statement = excluded.statement, source = excluded.source, "
-        "evidence = excluded.evidence, organizations = excluded.organizations, "
-        "authors_declaring = excluded.authors_declaring, authors_total = excluded.authors_total, "
-        "checked_at = excluded.checked_at, next_check_at = excluded.next_check_at, "
-        "article_hash = excluded.article_hash, "
-        "changed_at = CASE WHEN ? THEN excluded.changed_at ELSE changed_at END, "
-        "checks = checks + 1",
+        SAVE_COI,
         (article_id, result.status, statement, source, result.evidence,
          json.dumps(result.organizations), len(declaring) if authors else None,
          len(authors) or None, checked_at, checked_at, next_check_at, article_hash,

@@ -17,9 +17,10 @@ from dataclasses import dataclass
 from urllib.parse import quote
 
 from harvester import db
+from harvester.enrich import recheck
 from harvester.errors import ConfigError, SourceError
-from harvester.http import HttpClient, RetryableError
-from harvester.sources.pubmed_xml import normalize_doi
+from harvester.http import HttpClient, RetryableError, cursor_pages
+from harvester.text import normalize_doi
 
 log = logging.getLogger(__name__)
 
@@ -31,11 +32,8 @@ DEFAULT_LIMIT = 1000
 # Unpaywall (since 2025 built on OpenAlex) writes this where it has no value.
 NOT_AVAILABLE = "n.a. in OpenAlex"
 OPEN_RECHECK = dt.timedelta(days=180)
-CLOSED_RECHECKS = (dt.timedelta(days=1), dt.timedelta(days=7), dt.timedelta(days=30),
-                   dt.timedelta(days=90))
 # Cell Press and other publishers open research papers twelve months after publication.
 OPEN_ARCHIVE_DELAY = dt.timedelta(days=366)
-YEARLY = dt.timedelta(days=365)
 
 
 class UnpaywallEmailRefused(ConfigError):
@@ -135,12 +133,9 @@ def next_check(result: OaResult, first_seen: dt.datetime, published: dt.date | N
     after first being seen, then just after the twelve-month open-archive date, then yearly."""
     if result.is_oa == 1:
         return now + OPEN_RECHECK
-    moments = [first_seen + step for step in CLOSED_RECHECKS]
-    if published is not None:
-        moments.append(dt.datetime.combine(published, dt.time(), dt.timezone.utc)
-                       + OPEN_ARCHIVE_DELAY)
-    upcoming = [m for m in moments if m > now]
-    return min(upcoming) if upcoming else now + YEARLY
+    archive = ([dt.datetime.combine(published, dt.time(), dt.timezone.utc) + OPEN_ARCHIVE_DELAY]
+               if published is not None else [])
+    return recheck.next_check(first_seen, now, also=archive)
 
 
 def published_date(epub_date: str | None, pub_date: str | None) -> dt.date | None:
@@ -194,21 +189,16 @@ def fetch_europepmc(http: HttpClient, base_url: str, pmids: list[int],
                     dois: list[str]) -> list[EuropePmcRecord]:
     """Every Europe PMC record for these ids: one search, cursor-paged."""
     query = europepmc_query(pmids, dois)
-    cursor = "*"
-    records: list[EuropePmcRecord] = []
-    seen_cursors = set()
-    while True:
+
+    def fetch(cursor: str, number: int) -> tuple[list, str | None]:
         params = {"query": query, "format": "json", "resultType": "core",
                   "pageSize": EUROPEPMC_PAGE_SIZE, "cursorMark": cursor}
         page = http.call("GET", f"{base_url.rstrip('/')}/search",
                          lambda response: _json(http, response), params=params, stream=True,
                          what=f"Europe PMC search ({len(pmids) + len(dois)} ids)")
-        results = (page.get("resultList") or {}).get("result") or []
-        records += [parse_europepmc_result(r) for r in results]
-        seen_cursors.add(cursor)
-        cursor = page.get("nextCursorMark")
-        if not results or not cursor or cursor in seen_cursors:
-            return records
+        return (page.get("resultList") or {}).get("result") or [], page.get("nextCursorMark")
+
+    return [parse_europepmc_result(r) for page in cursor_pages(fetch) for r in page]
 
 
 def _json(http: HttpClient, response):
@@ -304,6 +294,13 @@ def enrich_oa(conn: sqlite3.Connection, http: HttpClient, *, unpaywall_url: str,
     return summary
 
 
+SAVE_OA_STATUS = db.upsert(
+    "oa_status", ("article_id", "oa_status", "is_oa", "oa_url", "oa_pdf_url", "oa_license",
+                  "oa_version", "oa_host_type", "journal_is_oa", "source", "checked_at",
+                  "changed_at", "next_check_at"),
+    key=("article_id",)) + ", checks = checks + 1"
+
+
 def save_oa_result(conn: sqlite3.Connection, article_id: int, result: OaResult,
                    checked_at: str, next_check_at: str) -> bool:
     """Store the current state; record an observation when status, licence or URL changed.
@@ -318,17 +315,7 @@ def save_oa_result(conn: sqlite3.Connection, article_id: int, result: OaResult,
         return False
     values = (result.status, result.is_oa, result.url, result.pdf_url, result.license,
               result.version, result.host_type, result.journal_is_oa, result.source)
-    conn.execute(
-        "INSERT INTO oa_status (article_id, oa_status, is_oa, oa_url, oa_pdf_url, oa_license, "
-        "oa_version, oa_host_type, journal_is_oa, source, checked_at, changed_at, next_check_at) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (article_id) DO UPDATE SET "
-        "oa_status = excluded.oa_status, is_oa = excluded.is_oa, oa_url = excluded.oa_url, "
-        "oa_pdf_url = excluded.oa_pdf_url, oa_license = excluded.oa_license, "
-        "oa_version = excluded.oa_version, oa_host_type = excluded.oa_host_type, "
-        "journal_is_oa = excluded.journal_is_oa, source = excluded.source, "
-        "checked_at = excluded.checked_at, changed_at = excluded.changed_at, "
-        "next_check_at = excluded.next_check_at, checks = checks + 1",
-        (article_id, *values, checked_at, checked_at, next_check_at))
+    conn.execute(SAVE_OA_STATUS, (article_id, *values, checked_at, checked_at, next_check_at))
     conn.execute("INSERT INTO oa_observation (article_id, observed_at, oa_status, is_oa, "
                  "oa_license, oa_url, source) VALUES (?, ?, ?, ?, ?, ?, ?)",
                  (article_id, checked_at, result.status, result.is_oa, result.license,

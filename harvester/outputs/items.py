@@ -3,7 +3,8 @@ functions (article type, author line, institutions, OA badge, COI line, links) t
 the export and the `editorial_queue` view agree on.
 
 An article may lack any enrichment (no `oa_status` or `coi` row yet: "not yet checked") and,
-once the Crossref collector lands, a PMID (then it has no PubMed link).
+when Crossref or a feed brought it before PubMed indexed it, a PMID (then it has no PubMed
+link).
 """
 
 from __future__ import annotations

@@ -18,8 +18,8 @@ from urllib.parse import quote
 from xml.etree import ElementTree as ET
 
 from harvester.errors import SourceError
-from harvester.http import HttpClient, RetryableError
-from harvester.sources.pubmed_xml import normalize_doi
+from harvester.http import HttpClient, RetryableError, cursor_pages
+from harvester.text import TAG, first_text, is_html, normalize_doi
 
 log = logging.getLogger(__name__)
 
@@ -64,22 +64,21 @@ class Crossref:
         time, by deep paging with cursors. Returns how many works Crossref counted. Raises
         NotFound if Crossref does not know the journal by this ISSN."""
         url = f"{self.base_url}/journals/{quote(issn)}/works"
-        cursor, seen, total, page_number = "*", set(), 0, 0
-        while True:
-            page_number += 1
+        total = 0
+
+        def fetch(cursor: str, number: int) -> tuple[list, str | None]:
+            nonlocal total
             params = {"filter": f"from-created-date:{start},until-created-date:{end}",
                       "rows": rows or ROWS, "select": SELECT, "cursor": cursor, "mailto": self.mailto}
             message = self.http.call("GET", url, self._handler("work-list", issn),
                                      params=params, stream=True, accept=ANSWERED,
-                                     what=f"Crossref journal {issn} works, page {page_number}")
-            items = message.get("items") or []
+                                     what=f"Crossref journal {issn} works, page {number}")
             total = message.get("total-results") or 0
-            if items:
-                on_page(Page(total, items))
-            seen.add(cursor)
-            cursor = message.get("next-cursor")
-            if not items or not cursor or cursor in seen:
-                return total
+            return message.get("items") or [], message.get("next-cursor")
+
+        for items in cursor_pages(fetch):
+            on_page(Page(total, items))
+        return total
 
     def _handler(self, kind: str, subject: str):
         return lambda response: parse_message(response.status_code, self.http.body(response),
@@ -111,7 +110,7 @@ def parse_message(status: int, body: bytes, kind: str, subject: str) -> dict:
     try:
         data = json.loads(body)
     except ValueError:
-        if body.lstrip()[:15].lower().startswith((b"<!doctype html", b"<html")):
+        if is_html(body):
             raise RetryableError("an HTML page instead of Crossref JSON") from None
         raise RetryableError("malformed or truncated Crossref JSON") from None
     if not isinstance(data, dict) or data.get("status") != "ok" \
@@ -130,7 +129,7 @@ def _failure(data) -> str:
     return str(data.get("message-type") or data.get("status") or "an unexpected body")
 
 
-def free_from(licenses: list[dict]) -> str | None:
+def open_licence_start(licenses: list[dict]) -> str | None:
     """The first day the version of record is free to read under an open licence (Elsevier's
     open archive: a user licence starting a year after publication)."""
     starts = [item["start"] for item in licenses
@@ -142,7 +141,6 @@ JATS_NAMESPACES = ('xmlns:jats="http://www.ncbi.nlm.nih.gov/JATS1" '
                    'xmlns:mml="http://www.w3.org/1998/Math/MathML" '
                    'xmlns:xlink="http://www.w3.org/1999/xlink"')
 JATS = "{http://www.ncbi.nlm.nih.gov/JATS1}"
-TAG = re.compile(r"<[^>]+>")
 ORCID = re.compile(r"(\d{4}-\d{4}-\d{4}-\d{3}[\dX])", re.IGNORECASE)
 
 
@@ -151,9 +149,9 @@ def work_to_record(work: dict) -> dict:
     issns = {i.get("type"): i.get("value") for i in work.get("issn-type") or []}
     return {
         "doi": normalize_doi(work.get("DOI")),
-        "title": _first_text(work.get("title")),
-        "journal": _first_text(work.get("container-title")),
-        "journal_short": _first_text(work.get("short-container-title")),
+        "title": first_text(work.get("title")),
+        "journal": first_text(work.get("container-title")),
+        "journal_short": first_text(work.get("short-container-title")),
         "issn_print": issns.get("print"),
         "issn_electronic": issns.get("electronic"),
         "type": work.get("type"),
@@ -241,14 +239,3 @@ def _blocks(root: ET.Element) -> list[ET.Element]:
 
 def _text(elem: ET.Element) -> str:
     return " ".join("".join(elem.itertext()).split())
-
-
-def plain_text(value: str | None) -> str | None:
-    """Markup flattened, entities decoded, whitespace collapsed; None when nothing is left."""
-    if not value:
-        return None
-    return " ".join(html.unescape(TAG.sub("", value)).split()) or None
-
-
-def _first_text(values) -> str | None:
-    return next((text for text in map(plain_text, values or []) if text), None)

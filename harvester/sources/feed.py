@@ -8,8 +8,6 @@ its status, 4xx, or XML feedparser cannot read.
 
 from __future__ import annotations
 
-import calendar
-import datetime as dt
 import re
 from dataclasses import dataclass, field
 
@@ -17,8 +15,7 @@ import feedparser
 
 from harvester.errors import SourceError
 from harvester.http import HttpClient, RetryableError
-from harvester.sources.crossref import plain_text
-from harvester.sources.pubmed_xml import ROOT_TAG, normalize_doi
+from harvester.text import ROOT_TAG, is_html, normalize_doi, plain_text, utc_iso
 
 DOI_IN_TEXT = re.compile(r"\b(10\.\d{4,9}/[^\s\"'<>]+)")
 # Cloudflare's interstitial: the page title, its script names and the header it sets.
@@ -78,7 +75,7 @@ def parse_feed_response(status: int, content_type: str, body: bytes, mitigated: 
         raise FeedBlocked(f"blocked by a bot challenge (HTTP {status}, a 'Just a moment...' "
                           "page): the site refuses automated clients; a crossref query can "
                           "cover this journal instead")
-    if "html" in content_type.lower() or head.lstrip().startswith((b"<!doctype html", b"<html")):
+    if is_html(body, content_type):
         raise FeedError(f"an HTML page (HTTP {status}), not a feed; check the feed address")
     if status >= 400:
         raise FeedError(f"HTTP {status}; check the feed address")
@@ -120,9 +117,7 @@ def entry_to_record(entry: dict, journal: str | None = None) -> dict:
         "title": plain_text(entry.get("title")),
         "link": link,
         "authors": entry_authors(entry),
-        # feedparser's struct_time is UTC: calendar.timegm, not time.mktime (local time).
-        "published_at": (dt.datetime.fromtimestamp(calendar.timegm(published), dt.timezone.utc)
-                         .strftime("%Y-%m-%dT%H:%M:%SZ") if published else None),
+        "published_at": utc_iso(published) if published else None,
         "section": plain_text(section),
         "summary": plain_text(entry.get("summary")),
         "journal": plain_text(entry.get("prism_publicationname") or entry.get("dc_source")) or journal,

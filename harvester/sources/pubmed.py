@@ -15,6 +15,7 @@ from xml.etree import ElementTree as ET
 
 from harvester.http import HttpClient, RetryableError
 from harvester.sources.pubmed_xml import Deleted, EfetchError, parse_efetch
+from harvester.text import is_html
 
 log = logging.getLogger(__name__)
 
@@ -45,7 +46,7 @@ def parse_esearch(body: bytes) -> SearchResult:
     try:
         root = ET.fromstring(body)
     except ET.ParseError as e:
-        if body.lstrip()[:15].lower().startswith((b"<!doctype html", b"<html")):
+        if is_html(body):
             raise EutilsError("an HTML page instead of esearch XML") from None
         raise EutilsError(f"malformed or truncated esearch XML ({e})") from None
     if root.tag != "eSearchResult":
@@ -146,7 +147,7 @@ class Eutils:
 
 def _check_xml_response(response, what: str) -> None:
     kind = response.headers.get("Content-Type", "")
-    if "html" in kind.lower():
+    if is_html(b"", kind):
         raise EutilsError(f"an HTML page ({kind}) instead of {what} XML")
 
 

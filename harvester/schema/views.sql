@@ -1,0 +1,78 @@
+CREATE VIEW articles AS
+SELECT
+    a.pmid,
+    a.doi,
+    a.pmcid,
+    a.title,
+    a.abstract,
+    a.journal,
+    a.pub_date,
+    (SELECT json_group_array(name) FROM (
+        SELECT name FROM article_publication_type WHERE article_id = a.id ORDER BY position
+    )) AS publication_types,
+    (SELECT json_group_array(label) FROM (
+        SELECT coalesce(collective_name,
+                        trim(coalesce(last_name, '') || ' ' || coalesce(initials, ''))) AS label
+        FROM article_author WHERE article_id = a.id ORDER BY position
+    )) AS authors,
+    o.oa_status,
+    o.is_oa,
+    o.oa_url,
+    o.oa_license,
+    c.status AS coi_status,
+    coalesce(c.statement, a.coi_statement) AS coi_statement,
+    coalesce(c.source, CASE WHEN a.coi_statement IS NOT NULL THEN 'pubmed' END) AS coi_source,
+    c.organizations AS coi_organizations,
+    (SELECT json_group_array(query) FROM (
+        SELECT query FROM query_match WHERE article_id = a.id ORDER BY query
+    )) AS queries,
+    a.first_seen_at,
+    a.updated_at
+FROM article a
+LEFT JOIN oa_status o ON o.article_id = a.id
+LEFT JOIN coi c ON c.article_id = a.id;
+
+CREATE VIEW editorial_queue AS
+SELECT
+    a.pmid,
+    a.doi,
+    a.title,
+    a.journal,
+    coalesce(a.epub_date, a.pub_date) AS published,
+    (SELECT json_group_array(query) FROM (
+        SELECT query FROM query_match WHERE article_id = a.id ORDER BY query
+    )) AS queries,
+    coalesce(o.oa_status, 'not yet checked') AS oa_status,
+    CASE c.status
+        WHEN 'none_declared' THEN 'no competing interests declared'
+        WHEN 'not_found' THEN 'statement not available'
+        WHEN 'unclear' THEN 'statement unclear'
+        WHEN 'declared' THEN 'declared' || CASE
+            WHEN c.authors_declaring > 0 AND c.authors_total > 0 AND c.organizations != '[]'
+                THEN ': ' || c.authors_declaring || ' of ' || c.authors_total || ' authors; '
+                     || (SELECT group_concat(value, ', ') FROM json_each(c.organizations))
+            WHEN c.authors_declaring > 0 AND c.authors_total > 0
+                THEN ': ' || c.authors_declaring || ' of ' || c.authors_total || ' authors'
+            WHEN c.organizations != '[]'
+                THEN ': ' || (SELECT group_concat(value, ', ') FROM json_each(c.organizations))
+            ELSE '' END
+        ELSE coalesce(c.status, 'not yet checked')
+    END AS coi_summary,
+    a.first_seen_at
+FROM article a
+LEFT JOIN oa_status o ON o.article_id = a.id
+LEFT JOIN coi c ON c.article_id = a.id
+WHERE a.id > (SELECT coalesce(max(article_id_through), 0) FROM outputs);
+
+CREATE VIEW coi_by_organization AS
+SELECT
+    o.organization,
+    count(*) AS articles,
+    max(a.first_seen_at) AS latest_seen_at,
+    a.pmid AS latest_pmid,
+    a.doi AS latest_doi,
+    a.title AS latest_title
+FROM coi_organization o
+JOIN article a ON a.id = o.article_id
+GROUP BY o.organization;
+

@@ -1,0 +1,65 @@
+"""Text every source needs: DOIs normalised one way, markup flattened, HTML pages recognised,
+timestamps written and read one way.
+
+Stored timestamps are UTC ("2025-03-04T05:06:07Z") wherever they come from.
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+import html
+import re
+import time
+
+TAG = re.compile(r"<[^>]+>")
+XML_DECLARATION = re.compile(rb"^\s*<\?xml[^>]*\?>\s*")
+# The first tag of an XML document (after any declaration, comments and doctype).
+ROOT_TAG = re.compile(rb"<([A-Za-z_][\w.:-]*)")
+
+
+def normalize_doi(value: str | None) -> str | None:
+    """Lower case, no resolver or `doi:` prefix, no surrounding whitespace."""
+    if not value:
+        return None
+    doi = value.strip()
+    doi = re.sub(r"^(?:https?://(?:dx\.)?doi\.org/|doi:\s*)", "", doi, flags=re.IGNORECASE)
+    return doi.strip().lower() or None
+
+
+def plain_text(value: str | None) -> str | None:
+    """Markup flattened, entities decoded, whitespace collapsed; None when nothing is left."""
+    if not value:
+        return None
+    return " ".join(html.unescape(TAG.sub("", value)).split()) or None
+
+
+def first_text(values) -> str | None:
+    """The first of several strings (Crossref's lists of titles) with any text, flattened."""
+    return next((text for text in map(plain_text, values or []) if text), None)
+
+
+def is_html(body: bytes, content_type: str = "") -> bool:
+    """An HTML page (a proxy's, a login or error page) where XML, JSON or a feed was expected:
+    by its Content-Type, or by its first tag after any XML declaration."""
+    if "html" in content_type.lower():
+        return True
+    head = XML_DECLARATION.sub(b"", body[:1024]).lstrip().lower()
+    return head.startswith((b"<!doctype html", b"<html"))
+
+
+def now_iso(now: dt.datetime | None = None) -> str:
+    """UTC timestamp as stored everywhere: 2025-03-04T05:06:07Z."""
+    now = now or dt.datetime.now(dt.timezone.utc)
+    return now.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def parse_iso(value: str) -> dt.datetime:
+    """A timestamp as now_iso writes it -> an aware datetime."""
+    return dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+
+
+def utc_iso(parsed: time.struct_time) -> str:
+    """feedparser's struct_time, which is UTC, as a stored timestamp (calendar.timegm, not
+    time.mktime, which would read it as local time)."""
+    return now_iso(dt.datetime.fromtimestamp(calendar.timegm(parsed), dt.timezone.utc))
