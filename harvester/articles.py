@@ -14,6 +14,8 @@ import sqlite3
 
 from isal import isal_zlib
 
+from harvester.text import earliest_date
+
 # The raw XML is stored in zlib's format, read back with zlib.decompress, but written by ISA-L's
 # deflate, seven times faster than zlib's level 1 for a slightly smaller result (zlib's took a
 # third of all parse+store time; README, Performance). Rows written by zlib.compress read back
@@ -37,7 +39,7 @@ SHARED_COLUMNS = ("doi", "title", "abstract", "journal", "issn_print", "issn_ele
 UPDATE_ARTICLE = (
     "UPDATE article SET " + ", ".join(
         f"{c} = coalesce(?, {c})" if c in SHARED_COLUMNS else f"{c} = ?" for c in ARTICLE_COLUMNS)
-    + ", updated_at = ?, metadata_source = 'pubmed' WHERE id = ?"
+    + ", updated_at = ?, metadata_source = 'pubmed' WHERE id = ? RETURNING title, abstract"
 )
 CHILD_TABLES = ("article_author", "article_affiliation", "article_publication_type",
                 "article_keyword", "article_mesh", "article_grant")
@@ -56,7 +58,6 @@ CHILD_INSERTS = {
     "article_keyword": "INSERT INTO article_keyword VALUES (?, ?, ?, ?)",
     "article_mesh": "INSERT INTO article_mesh VALUES (?, ?, ?, ?, ?, ?)",
     "article_grant": "INSERT INTO article_grant VALUES (?, ?, ?, ?, ?, ?)",
-    "article_fts": "INSERT INTO article_fts(rowid, title, abstract) VALUES (?, ?, ?)",
 }
 
 
@@ -72,13 +73,25 @@ class PubmedWriter:
         self.conn = conn
         self.now = now
         self.pending: dict[str, list[tuple]] = {table: [] for table in CHILD_INSERTS}
+        self.to_index: list[tuple] = []  # (article id, stored title, stored abstract)
 
     def save(self, record: dict) -> tuple[int, str]:
         """Returns (article id, "new" | "updated" | "unchanged").
 
         A record whose raw XML is byte-identical to what is stored is left alone, so an
         overlapping window costs a lookup, not a rewrite. `first_seen_at` is written once.
+        If it raises, nothing of the record stays pending (the caller rolls back its rows).
         """
+        lists = (*self.pending.values(), self.to_index)
+        marks = [len(rows) for rows in lists]
+        try:
+            return self._save(record)
+        except BaseException:
+            for rows, mark in zip(lists, marks):
+                del rows[mark:]
+            raise
+
+    def _save(self, record: dict) -> tuple[int, str]:
         conn = self.conn
         raw = record["pubmed_raw"]
         digest = hashlib.blake2b(raw, digest_size=16).hexdigest()
@@ -95,15 +108,19 @@ class PubmedWriter:
         values = [stored[c] if c in stored else record[c] for c in ARTICLE_COLUMNS]
         if row is None:
             article_id = conn.execute(INSERT_ARTICLE, (*values, self.now, self.now)).lastrowid
+            stored_text = (record["title"], record["abstract"])
             outcome = "new"
         else:
             self.flush()  # its old child rows may still be pending
             article_id = row["id"]
             unindex_text(conn, article_id, row["title"], row["abstract"])
-            conn.execute(UPDATE_ARTICLE, (*values, self.now, article_id))
+            # A field PubMed lacks keeps what Crossref or a feed gave: index what is stored.
+            stored_text = tuple(conn.execute(UPDATE_ARTICLE, (*values, self.now, article_id))
+                                .fetchone())
             for table in CHILD_TABLES:
                 conn.execute(f"DELETE FROM {table} WHERE article_id = ?", (article_id,))
             outcome = "updated"
+        self.to_index.append((article_id, *stored_text))
         self._collect(article_id, record)
         return article_id, outcome
 
@@ -112,10 +129,11 @@ class PubmedWriter:
             if rows:
                 self.conn.executemany(CHILD_INSERTS[table], rows)
                 rows.clear()
+        index_text(self.conn, self.to_index)
+        self.to_index.clear()
 
     def _collect(self, article_id: int, record: dict) -> None:
         pending = self.pending
-        pending["article_fts"].append((article_id, record["title"], record["abstract"]))
         for i, a in enumerate(record["authors"], 1):
             pending["article_author"].append(
                 (article_id, i, *[NO_TEXT if v is None else v for v in (
@@ -171,7 +189,7 @@ def save_by_doi(conn: sqlite3.Connection, source: str, fields: dict, authors: li
             f"INSERT INTO article ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})",
             (*values.values(), "article", source, now, now)).lastrowid
         _write_authors(conn, article_id, authors)
-        index_text(conn, article_id, values["title"], values["abstract"])
+        index_text(conn, [(article_id, values["title"], values["abstract"])])
         return article_id, "new"
 
     article_id = row["id"]
@@ -181,7 +199,7 @@ def save_by_doi(conn: sqlite3.Connection, source: str, fields: dict, authors: li
               for c, v in values.items()}
     if values["epub_date"] and row["epub_date"]:
         # online first in press, then in an issue: the article went online at the earlier date
-        merged["epub_date"] = min(values["epub_date"], row["epub_date"])
+        merged["epub_date"] = earliest_date(values["epub_date"], row["epub_date"])
     changed = {c: v for c, v in merged.items() if v != row[c]}
     replace_authors = bool(authors) and current != "pubmed" and (
         stronger or not conn.execute("SELECT 1 FROM article_author WHERE article_id = ?",
@@ -196,7 +214,7 @@ def save_by_doi(conn: sqlite3.Connection, source: str, fields: dict, authors: li
                  "updated_at = ? WHERE id = ?", (*changed.values(), best, now, article_id))
     if "title" in changed or "abstract" in changed:
         unindex_text(conn, article_id, row["title"], row["abstract"])
-        index_text(conn, article_id, merged["title"], merged["abstract"])
+        index_text(conn, [(article_id, merged["title"], merged["abstract"])])
     if replace_authors:
         for table in ("article_author", "article_affiliation"):
             conn.execute(f"DELETE FROM {table} WHERE article_id = ?", (article_id,))
@@ -204,12 +222,14 @@ def save_by_doi(conn: sqlite3.Connection, source: str, fields: dict, authors: li
     return article_id, "updated" if changed or replace_authors else "unchanged"
 
 
-def index_text(conn: sqlite3.Connection, article_id: int, title: str | None,
-               abstract: str | None) -> None:
-    """Add an article's title and abstract to article_fts (an external-content index: it
-    must be told exactly what it holds)."""
-    conn.execute("INSERT INTO article_fts(rowid, title, abstract) VALUES (?, ?, ?)",
-                 (article_id, title, abstract))
+def index_text(conn: sqlite3.Connection, entries: list[tuple[int, str | None, str | None]]
+               ) -> None:
+    """Add (article id, title, abstract) entries to article_fts. It is an external-content
+    index: it must be given exactly what the article row stores, and unindex_text() must be
+    given the same values to take an entry out. Every writer goes through these two."""
+    if entries:
+        conn.executemany("INSERT INTO article_fts(rowid, title, abstract) VALUES (?, ?, ?)",
+                         entries)
 
 
 def unindex_text(conn: sqlite3.Connection, article_id: int, title: str | None,

@@ -226,6 +226,8 @@ def _summary_line(ledger) -> str:
         line += f", {len(ledger.missing)} missing"
     if ledger.errors:
         line += f": {ledger.errors[-1]}"
+        if len(ledger.errors) > 1:
+            line += f" (and {len(ledger.errors) - 1} more: see harvest status)"
     return line
 
 
@@ -423,6 +425,10 @@ def status(as_json, n_runs, db_path, queries_dir):
     for q in status["queries"]:
         if q["last_error"]:
             click.echo(f"{q['query']}: last error: {q['last_error']}")
+    if status["set_aside"]:
+        counts = ", ".join(f"{s['records']} {s['source']}" for s in status["set_aside"])
+        click.echo(f"records set aside (could not be read or stored; tried again when they "
+                   f"change): {counts}; see table rejected_record")
     return 0
 
 

@@ -109,11 +109,22 @@ def ensure_schema(conn: sqlite3.Connection, path: Path) -> None:
     """Apply the migrations this file has not seen, each in its own transaction, then make the
     views match their definitions."""
     version = _check_version(conn, path)
-    for number in range(version, SCHEMA_VERSION):
-        with transaction(conn):
-            for statement in _statements(MIGRATIONS[number]):
-                conn.execute(statement)
-            conn.execute(f"PRAGMA user_version = {number + 1}")
+    if version < SCHEMA_VERSION:
+        # Foreign keys off while tables are rebuilt (SQLite's recipe for schema changes: a
+        # dropped parent table would otherwise cascade), checked before each commit.
+        conn.execute("PRAGMA foreign_keys = OFF")
+        try:
+            for number in range(version, SCHEMA_VERSION):
+                with transaction(conn):
+                    for statement in _statements(MIGRATIONS[number]):
+                        conn.execute(statement)
+                    broken = conn.execute("PRAGMA foreign_key_check").fetchone()
+                    if broken is not None:
+                        raise DatabaseError(f"{path}: migration {number + 1} would leave a "
+                                            f"row of {broken[0]} without its {broken[2]} row")
+                    conn.execute(f"PRAGMA user_version = {number + 1}")
+        finally:
+            conn.execute("PRAGMA foreign_keys = ON")
     ensure_views(conn)
 
 

@@ -104,3 +104,36 @@ def save_run_query(conn: sqlite3.Connection, run_id: int, query: str, **values) 
         sets = ", ".join(f"{k} = ?" for k in values)
         conn.execute(f"UPDATE run_queries SET {sets} WHERE run_id = ? AND query = ?",
                      (*values.values(), run_id, query))
+
+
+# --- records set aside ----------------------------------------------------------------------
+
+def rejected_hashes(conn: sqlite3.Connection) -> dict[tuple[str, str], str]:
+    """(source, record id) -> the hash of the record as it was set aside."""
+    return {(r[0], r[1]): r[2] for r in conn.execute(
+        "SELECT source, record_id, raw_hash FROM rejected_record")}
+
+
+def save_rejected(conn: sqlite3.Connection, source: str, record_id: str, query: str,
+                  raw: bytes | str, raw_hash: str, error: str, now: str) -> None:
+    conn.execute(
+        "INSERT INTO rejected_record (source, record_id, query, raw, raw_hash, error, "
+        "first_rejected_at, last_rejected_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
+        "ON CONFLICT (source, record_id) DO UPDATE SET query = excluded.query, "
+        "raw = excluded.raw, raw_hash = excluded.raw_hash, error = excluded.error, "
+        "last_rejected_at = excluded.last_rejected_at, attempts = attempts + 1",
+        (source, record_id, query, raw, raw_hash, error, now, now))
+
+
+def forget_rejected(conn: sqlite3.Connection, source: str, record_id: str) -> None:
+    """The record was stored after all."""
+    conn.execute("DELETE FROM rejected_record WHERE source = ? AND record_id = ?",
+                 (source, record_id))
+
+
+def rejected_pmids(conn: sqlite3.Connection, query: str) -> set[int]:
+    """PubMed records this query set aside: the update pass asks for them again when PubMed
+    revises them."""
+    return {int(r[0]) for r in conn.execute(
+        "SELECT record_id FROM rejected_record WHERE source = 'pubmed' AND query = ? "
+        "AND record_id NOT LIKE 'sha1:%'", (query,))}

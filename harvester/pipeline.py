@@ -74,7 +74,8 @@ def run_queries(conn: sqlite3.Connection, sources: Sources, queries: list[Query]
         ledgers.finish_run(conn, run_id, "failed", db.now_iso(), error="interrupted")
         raise
     failed = sum(1 for l in results if l.status == "failed")
-    status = "ok" if failed == 0 else ("failed" if failed == len(results) else "partial")
+    status = ("ok" if all(l.status == "ok" for l in results)
+              else "failed" if failed == len(results) else "partial")
     ledgers.finish_run(conn, run_id, status, db.now_iso())
     return RunResult(run_id, status, results)
 
@@ -90,22 +91,30 @@ def harvest_query(conn: sqlite3.Connection, sources: Sources, query: Query, ledg
     harvest = HARVESTS[query.source](conn, sources, query, ledger, run_id, today, progress)
     try:
         harvest.run(since)
-    except HarvestError as e:
+    except Exception as e:
+        # HarvestError: a failure we name (a service, the query); anything else is a bug met
+        # on this query's data: either way the query fails alone, and the run goes on.
+        message = str(e) if isinstance(e, HarvestError) else (
+            f"unexpected {type(e).__name__}: {e} (run with -v for the traceback)")
+        log.debug("%s", query.name, exc_info=True)
         ledger.status = "failed"
-        ledger.errors.append(str(e))
-        log.error("%s: %s", query.name, e)
+        ledger.errors.append(message)
+        log.error("%s: %s", query.name, message)
         with db.transaction(conn):
             ledgers.save_run_query(conn, run_id, query.name, finished_at=db.now_iso(),
                                    **ledger.values())
             ledgers.save_query_state(conn, query.name, query.source, last_status="failed",
-                                     last_error=str(e))
+                                     last_error=message)
         return
-    ledger.status = "ok"
+    # partial: done, but records were set aside (rejected_record); they are retried when
+    # they change.
+    ledger.status = "partial" if harvest.set_aside else "ok"
     finished = db.now_iso()
     with db.transaction(conn):
         ledgers.save_run_query(conn, run_id, query.name, finished_at=finished, **ledger.values())
-        ledgers.save_query_state(conn, query.name, query.source, last_status="ok",
-                                 last_error=None, last_success_at=finished)
+        ledgers.save_query_state(conn, query.name, query.source, last_status=ledger.status,
+                                 last_error=harvest.set_aside[-1] if harvest.set_aside else None,
+                                 last_success_at=finished)
     log.info("%s: %d found, %d new, %d updated%s", query.name, ledger.found, ledger.new,
              ledger.updated, f", {len(ledger.missing)} missing" if ledger.missing else "")
 

@@ -47,13 +47,15 @@ def status_report(conn: sqlite3.Connection, n_runs: int,
                   now: dt.datetime | None = None) -> dict:
     """{"articles": n, "runs": [the last n_runs], "queries": [one per query with a state]}."""
     if _empty(conn):
-        return {"articles": 0, "runs": [], "queries": []}
+        return {"articles": 0, "runs": [], "queries": [], "set_aside": []}
     now = now or dt.datetime.now(dt.timezone.utc)
     runs = [dict(r) for r in conn.execute(RECENT_RUNS, (n_runs,))]
     queries = [dict(r) for r in conn.execute(QUERY_STATUS, {
         "now": db.now_iso(now), "week_ago": db.now_iso(now - dt.timedelta(days=7))})]
     articles = conn.execute("SELECT count(*) FROM article").fetchone()[0]
-    return {"articles": articles, "runs": runs, "queries": queries}
+    set_aside = [dict(r) for r in conn.execute(
+        "SELECT source, count(*) AS records FROM rejected_record GROUP BY source ORDER BY source")]
+    return {"articles": articles, "runs": runs, "queries": queries, "set_aside": set_aside}
 
 
 def query_states(conn: sqlite3.Connection) -> dict[str, dict]:

@@ -48,6 +48,41 @@ def is_html(body: bytes, content_type: str = "") -> bool:
     return head.startswith((b"<!doctype html", b"<html"))
 
 
+def iso_date(year, month=None, day=None) -> str | None:
+    """The most precise valid ISO date these parts make: "2025-02-28", or "2025-02" when the
+    day is impossible (2025-02-30), "2025" when the month is; None without a usable year.
+    Parts are ints or digit strings; anything else ends the date there."""
+    parts = []
+    for part in (year, month, day):
+        if isinstance(part, str) and part.strip().isdigit():
+            part = int(part)
+        if not isinstance(part, int) or isinstance(part, bool):
+            break
+        parts.append(part)
+    if not parts or not 1 <= parts[0] <= 9999:
+        return None
+    text = f"{parts[0]:04d}"
+    if len(parts) > 1 and 1 <= parts[1] <= 12:
+        text += f"-{parts[1]:02d}"
+        if len(parts) > 2:
+            try:
+                dt.date(parts[0], parts[1], parts[2])
+                text += f"-{parts[2]:02d}"
+            except ValueError:
+                pass
+    return text
+
+
+def earliest_date(a: str | None, b: str | None) -> str | None:
+    """The earlier of two ISO dates that may be partial. Where one is a prefix of the other
+    ("2025-11" and "2025-11-28") they agree, and the more precise one is kept."""
+    if not a or not b:
+        return a or b
+    if a.startswith(b) or b.startswith(a):
+        return a if len(a) >= len(b) else b
+    return min(a, b)
+
+
 def now_iso(now: dt.datetime | None = None) -> str:
     """UTC timestamp as stored everywhere: 2025-03-04T05:06:07Z."""
     now = now or dt.datetime.now(dt.timezone.utc)

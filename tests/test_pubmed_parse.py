@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import hashlib
 import html
 import re
 from pathlib import Path
@@ -9,7 +11,8 @@ from pathlib import Path
 import pytest
 from Bio import Entrez
 
-from harvester.sources.pubmed_xml import Deleted, EfetchError, parse_efetch
+from harvester.sources.pubmed_xml import Deleted, EfetchError, Unreadable, parse_efetch
+from tests.fake_eutils import synthetic_article
 
 PUBMED = Path(__file__).parent / "fixtures" / "pubmed"
 FIXTURES = sorted(PUBMED.glob("*.xml"))
@@ -202,15 +205,6 @@ BAD_BODIES = {
     "empty": (b"", "empty body"),
     "truncated": ((PUBMED / "cell_press_two.xml").read_bytes()[:5000],
                   "truncated XML: the body ends before </PubmedArticleSet>"),
-    "broken record": (b"<PubmedArticleSet><PubmedArticle><MedlineCitation></PubmedArticle>"
-                      b"</PubmedArticleSet>",
-                      "malformed XML in a record (mismatched tag: line 1, column 34)"),
-    # Billion laughs: an entity declared in the DOCTYPE is never expanded.
-    "entity expansion": (b'<?xml version="1.0"?><!DOCTYPE PubmedArticleSet [<!ENTITY a "aaaa">'
-                         b'<!ENTITY b "&a;&a;&a;&a;">]><PubmedArticleSet><PubmedArticle>'
-                         b"<MedlineCitation><PMID>1</PMID><Article><ArticleTitle>&b;</ArticleTitle>"
-                         b"</Article></MedlineCitation></PubmedArticle></PubmedArticleSet>",
-                         "malformed XML in a record (undefined entity: line 1, column 69)"),
 }
 
 
@@ -219,6 +213,31 @@ def test_what_is_not_an_article_set_is_an_error(body, message):
     with pytest.raises(EfetchError) as error:
         list(parse_efetch([body]))
     assert str(error.value) == message
+
+
+GOOD = synthetic_article(40000001, dt.date(2025, 11, 20)).encode()
+BROKEN = b"<PubmedArticle><MedlineCitation><PMID>40000002</PMID></PubmedArticle>"
+# Billion laughs: an entity declared in the DOCTYPE is never expanded.
+ENTITY = (b"<PubmedArticle><MedlineCitation><PMID>40000003</PMID><Article><ArticleTitle>&b;"
+          b"</ArticleTitle></Article></MedlineCitation></PubmedArticle>")
+NOT_A_NUMBER = GOOD.replace(b"<PMID Version=\"1\">40000001</PMID>",
+                            b"<PMID Version=\"1\">4000000x</PMID>")
+
+
+def test_a_record_that_cannot_be_read_is_returned_aside_and_the_others_are_read():
+    body = (b'<?xml version="1.0"?><!DOCTYPE PubmedArticleSet [<!ENTITY a "aaaa">'
+            b'<!ENTITY b "&a;&a;&a;&a;">]><PubmedArticleSet>' + BROKEN + ENTITY + NOT_A_NUMBER
+            + GOOD + b"</PubmedArticleSet>")
+    items = list(parse_efetch([body]))
+    assert items[:3] == [
+        # expat counts columns from 0: a mismatched end tag at its name, an entity at its "&"
+        Unreadable("40000002", BROKEN, "malformed XML in a record (mismatched tag: line 1, "
+                   f"column {BROKEN.index(b'</PubmedArticle>') + 2})"),
+        Unreadable("40000003", ENTITY, "malformed XML in a record (undefined entity: line 1, "
+                   f"column {ENTITY.index(b'&b;')})"),
+        Unreadable(f"sha1:{hashlib.sha1(NOT_A_NUMBER).hexdigest()}", NOT_A_NUMBER,
+                   "ValueError: invalid literal for int() with base 10: '4000000x'")]
+    assert items[3]["pmid"] == 40000001 and len(items) == 4
 
 
 # --- biopython as the oracle -----------------------------------------------------------------

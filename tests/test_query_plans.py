@@ -20,8 +20,10 @@ SMALL_TABLES = {
     "sqlite_schema": "the schema",
     "query_state": "one row per saved query",
     "oa_pending": "the articles the OA step has not checked yet: emptied by each run, up to "
-                  "HARVEST_OA_LIMIT, and read whole because they are all due",
+                  "HARVEST_ENRICH_LIMIT, and read whole because they are all due",
     "coi_pending": "the same for the COI step",
+    "rejected_record": "records that could not be read or stored: a handful, read once a "
+                       "harvest, each leaving once it is stored",
 }
 # Statements allowed to scan a large table (by their shape(), with the reason). None so far.
 ALLOWED_SCANS: dict[str, str] = {}

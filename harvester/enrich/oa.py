@@ -20,7 +20,7 @@ from harvester import db
 from harvester.enrich import recheck
 from harvester.errors import ConfigError, SourceError
 from harvester.http import HttpClient, RetryableError, cursor_pages
-from harvester.text import normalize_doi
+from harvester.text import iso_date, normalize_doi
 
 log = logging.getLogger(__name__)
 
@@ -139,14 +139,13 @@ def next_check(result: OaResult, first_seen: dt.datetime, published: dt.date | N
 
 
 def published_date(epub_date: str | None, pub_date: str | None) -> dt.date | None:
-    """The most precise of the electronic and print publication dates (ISO, maybe partial)."""
-    for value in (epub_date, pub_date):
-        if value and len(value) == 10:
-            return dt.date.fromisoformat(value)
-    for value in (epub_date, pub_date):
-        if value and len(value) >= 4 and value[:4].isdigit():
-            month = int(value[5:7]) if len(value) >= 7 else 1
-            return dt.date(int(value[:4]), month, 1)
+    """The most precise of the electronic and print publication dates (ISO, maybe partial; a
+    stored date that is not a real one counts for as much of it as is)."""
+    for value in sorted(filter(None, (epub_date, pub_date)), key=len, reverse=True):
+        parts = iso_date(*value.split("-")[:3])
+        if parts:
+            year, month, day = (*map(int, parts.split("-")), 1, 1)[:3]
+            return dt.date(year, month, day)
     return None
 
 

@@ -6,9 +6,11 @@ from __future__ import annotations
 import contextlib
 import copy
 import datetime as dt
+import hashlib
+import logging
 import sqlite3
 from dataclasses import dataclass
-from typing import Callable, Iterator
+from typing import Callable, Iterator, TypeVar
 
 from harvester import db, ledger as ledgers
 from harvester.http import HttpClient
@@ -16,6 +18,9 @@ from harvester.ledger import Ledger
 from harvester.queries import Query
 from harvester.sources.crossref import Crossref
 from harvester.sources.pubmed import Eutils
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 # Entrez and Crossref dates are day-granular and records show up in a day's listing a little
 # late: each run starts two days before the end of the last committed window. Upserts make the
@@ -55,6 +60,8 @@ class Harvest:
         self.seen: set[int] = set()  # article ids stored by this run
         self.new: set[int] = set()
         self.updated: set[int] = set()
+        self.rejected = ledgers.rejected_hashes(conn)  # (source, id) -> hash, as set aside
+        self.set_aside: list[str] = []  # this run's records that could not be stored
 
     def run(self, since: dt.date | None) -> None:
         raise NotImplementedError
@@ -98,6 +105,51 @@ class Harvest:
     def warn(self, warning: str) -> None:
         self.ledger.warn(warning)
 
+    def store(self, source: str, record_id: str, raw: bytes | str, save: Callable[[], T],
+              now: str) -> T | None:
+        """save() one record inside a savepoint of the current transaction. If it raises, the
+        record's writes are rolled back and the record is set aside (rejected_record) with
+        its raw form and the error, and None is returned: the rest of the query goes on.
+
+        A record set aside before and arriving unchanged is skipped; a changed one is tried
+        again, and leaves rejected_record once it is stored."""
+        key = (source, record_id)
+        digest = _digest(raw)
+        if self.rejected.get(key) == digest:
+            log.info("%s: %s record %s is still set aside (unchanged)", self.query.name,
+                     source, record_id)
+            return None
+        self.conn.execute("SAVEPOINT record")
+        try:
+            result = save()
+        except Exception as e:  # one record's problem, whatever it is, stays with that record
+            self.conn.execute("ROLLBACK TO record")
+            self.conn.execute("RELEASE record")
+            log.debug("%s: %s record %s", self.query.name, source, record_id, exc_info=True)
+            self.reject(source, record_id, raw, f"{type(e).__name__}: {e}", now)
+            return None
+        self.conn.execute("RELEASE record")
+        if key in self.rejected:
+            ledgers.forget_rejected(self.conn, source, record_id)
+            del self.rejected[key]
+        return result
+
+    def reject(self, source: str, record_id: str, raw: bytes | str, error: str,
+               now: str) -> None:
+        """Set a record aside (one that could not even be parsed, or store() failed on)."""
+        key = (source, record_id)
+        digest = _digest(raw)
+        if self.rejected.get(key) == digest:
+            return
+        error = " ".join(error.split())[:500]
+        ledgers.save_rejected(self.conn, source, record_id, self.query.name, raw, digest,
+                              error, now)
+        self.rejected[key] = digest
+        message = f"set aside {source} record {record_id}: {error}"
+        log.error("%s: %s", self.query.name, message)
+        self.set_aside.append(message)
+        self.ledger.errors.append(message)
+
     @contextlib.contextmanager
     def transaction(self) -> Iterator[str]:
         """One transaction; if it fails the database rolls back and so does what this object
@@ -112,8 +164,14 @@ class Harvest:
             self._restore(counters)
             raise
 
-    def _counters(self) -> dict[str, set]:
-        return {name: set(value) for name, value in vars(self).items() if isinstance(value, set)}
+    def _counters(self) -> dict:
+        return {name: copy.copy(value) for name, value in vars(self).items()
+                if isinstance(value, (set, dict, list))}
 
-    def _restore(self, counters: dict[str, set]) -> None:
+    def _restore(self, counters: dict) -> None:
         vars(self).update(counters)
+
+
+def _digest(raw: bytes | str) -> str:
+    return hashlib.blake2b(raw.encode() if isinstance(raw, str) else raw,
+                           digest_size=16).hexdigest()

@@ -7,11 +7,13 @@ from __future__ import annotations
 import datetime as dt
 import json
 import sqlite3
+from hashlib import sha1
 
 from harvester import articles
 from harvester.errors import HarvestError
 from harvester.harvest.base import Harvest
 from harvester.sources.crossref import NotFound, Page, open_licence_start, work_to_record
+from harvester.text import normalize_doi
 
 
 class CrossrefHarvest(Harvest):
@@ -44,15 +46,23 @@ class CrossrefHarvest(Harvest):
         """One page of works, committed with the ledger's counts."""
         with self.transaction() as now:
             for work in page.items:
-                record = work_to_record(work)
-                if not record["doi"]:
-                    self.warn("a Crossref work without a DOI; skipped")
-                    continue
-                article_id, outcome = store_crossref(self.conn, record, now)
-                articles.save_query_match(self.conn, article_id, self.query.name, now,
-                                          self.run_id)
-                self.tally(article_id, outcome)
+                raw = json.dumps(work, sort_keys=True, ensure_ascii=False, default=str)
+                doi = normalize_doi(work.get("DOI")) if isinstance(work, dict) else None
+                record_id = doi if isinstance(doi, str) else f"sha1:{sha1(raw.encode()).hexdigest()}"
+                stored = self.store("crossref", record_id, raw,
+                                    lambda: self._store_work(work, now), now)
+                if stored is not None:
+                    self.tally(*stored)
             self.commit_counts()
+
+    def _store_work(self, work: dict, now: str) -> tuple[int, str] | None:
+        record = work_to_record(work)
+        if not record["doi"]:
+            self.warn("a Crossref work without a DOI; skipped")
+            return None
+        article_id, outcome = store_crossref(self.conn, record, now)
+        articles.save_query_match(self.conn, article_id, self.query.name, now, self.run_id)
+        return article_id, outcome
 
 
 def store_crossref(conn: sqlite3.Connection, record: dict, now: str) -> tuple[int, str]:

@@ -60,9 +60,13 @@ class FeedHarvest(Harvest):
             with self.transaction() as now:
                 for warning in fetch.warnings:
                     self.warn(f"{url}: {warning}")
+                for bad in fetch.unreadable:
+                    self.reject("feed", bad["key"], bad["raw"], bad["error"], now)
                 kept = [e for e in fetch.entries if self.wanted(e)]
                 for entry in kept:
-                    self.save_entry(url, entry, now)
+                    raw = json.dumps(entry, sort_keys=True, ensure_ascii=False)
+                    self.store("feed", entry["key"] or entry["doi"] or entry["link"] or "?", raw,
+                               lambda: self.save_entry(url, entry, now), now)
                 self._save_feed_state(url, state, status=fetch.status,
                                       http_status=fetch.http_status, etag=fetch.etag,
                                       last_modified=fetch.last_modified,

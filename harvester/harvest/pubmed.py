@@ -12,7 +12,7 @@ from harvester import articles, ledger as ledgers
 from harvester.errors import HarvestError
 from harvester.harvest.base import OVERLAP, Harvest
 from harvester.sources.pubmed import ESEARCH_CAP, SearchResult
-from harvester.sources.pubmed_xml import Deleted
+from harvester.sources.pubmed_xml import Deleted, Unreadable
 
 log = logging.getLogger(__name__)
 
@@ -96,7 +96,10 @@ class PubmedHarvest(Harvest):
                 self.eutils.fetch_search(search,
                                          lambda item: self._save(item, now, matched, wanted))
             else:
-                wanted = articles.stored_pmids(self.conn, search.ids) - self.pmids
+                # Stored records PubMed revised, and records set aside that may now be readable.
+                rejected = ledgers.rejected_pmids(self.conn, self.query.name)
+                wanted = (articles.stored_pmids(self.conn, search.ids)
+                          | rejected.intersection(search.ids)) - self.pmids
                 self.eutils.fetch_ids(sorted(wanted),
                                       lambda item: self._save(item, now, matched, wanted))
             missing = wanted - self.pmids
@@ -136,25 +139,41 @@ class PubmedHarvest(Harvest):
             yield now
             self.writer.flush()
 
-    def _save(self, item: dict | Deleted, now: str, matched: bool, wanted: set[int]) -> None:
+    def _save(self, item: dict | Deleted | Unreadable, now: str, matched: bool,
+              wanted: set[int]) -> None:
         """Store one efetch item. A record that was not asked for (a proxy's or cache's mix-up)
-        is left out: it may not match the query."""
+        is left out: it may not match the query. One that cannot be read or stored is set
+        aside (it is not missing: efetch did return it)."""
         if isinstance(item, Deleted):
             articles.save_deleted(self.conn, item.pmids, now)
             log.warning("%s: PubMed deleted PMIDs %s (kept in deleted_pmid)", self.query.name,
                         ", ".join(map(str, item.pmids)))
+            return
+        if isinstance(item, Unreadable):
+            pmid = int(item.record_id) if item.record_id.isdigit() else None
+            if pmid is not None and pmid not in wanted:
+                return
+            self.reject("pubmed", item.record_id, item.raw, item.error, now)
+            if pmid is not None:
+                self.pmids.add(pmid)
             return
         pmid = item["pmid"]
         if pmid not in wanted:
             log.warning("%s: efetch returned PMID %d, which was not asked for; left out",
                         self.query.name, pmid)
             return
-        article_id, outcome = self.writer.save(item)
         self.pmids.add(pmid)
-        self.tally(article_id, outcome)
+        stored = self.store("pubmed", str(pmid), item["pubmed_raw"],
+                            lambda: self._store_record(item, now, matched), now)
+        if stored is not None:
+            self.tally(*stored)
         self.progress(self.query.name, len(self.pmids), self.expected)
+
+    def _store_record(self, record: dict, now: str, matched: bool) -> tuple[int, str]:
+        article_id, outcome = self.writer.save(record)
         if matched:
             articles.save_query_match(self.conn, article_id, self.query.name, now, self.run_id)
+        return article_id, outcome
 
 
 def _date(value: str | None) -> dt.date | None:

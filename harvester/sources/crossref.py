@@ -19,7 +19,7 @@ from xml.etree import ElementTree as ET
 
 from harvester.errors import SourceError
 from harvester.http import HttpClient, RetryableError, cursor_pages
-from harvester.text import TAG, first_text, is_html, normalize_doi
+from harvester.text import TAG, first_text, is_html, iso_date, normalize_doi
 
 log = logging.getLogger(__name__)
 
@@ -197,11 +197,9 @@ def license_to_record(item: dict) -> dict:
 
 def date_parts(value: dict | None) -> str | None:
     """{"date-parts": [[2012, 3]]} -> "2012-03"; missing or [[null]] -> None."""
-    parts = ((value or {}).get("date-parts") or [[None]])[0]
-    parts = [p for p in parts if p is not None][:3]
-    if not parts:
-        return None
-    return "-".join([f"{parts[0]:04d}", *(f"{p:02d}" for p in parts[1:])])
+    parts = ((value or {}).get("date-parts") or [[None]])
+    parts = parts[0] if isinstance(parts, list) and isinstance(parts[0], list) else []
+    return iso_date(*(parts[:3] or [None]))
 
 
 def flatten_jats(abstract: str | None) -> str | None:

@@ -8,6 +8,8 @@ its status, 4xx, or XML feedparser cannot read.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
 from dataclasses import dataclass, field
 
@@ -41,6 +43,7 @@ class FeedFetch:
     etag: str | None = None
     last_modified: str | None = None
     warnings: list[str] = field(default_factory=list)
+    unreadable: list[dict] = field(default_factory=list)  # {"key", "raw" (JSON), "error"}
 
 
 def fetch_feed(http: HttpClient, url: str, etag: str | None = None,
@@ -94,8 +97,16 @@ def parse_feed_response(status: int, content_type: str, body: bytes, mitigated: 
         raise FeedError("XML that is not RSS, RDF or Atom")
     # Not the channel's title: "Cancer Cell: In Press" or "pubmed: her2" name no journal.
     journal = plain_text(parsed.feed.get("prism_publicationname"))
-    entries = [entry_to_record(e, journal) for e in parsed.entries]
-    return FeedFetch("ok", status, entries, etag, last_modified, warnings)
+    entries, unreadable = [], []
+    for entry in parsed.entries:
+        try:
+            entries.append(entry_to_record(entry, journal))
+        except Exception as e:  # one entry's problem stays with that entry
+            raw = json.dumps(entry, default=str, sort_keys=True, ensure_ascii=False)
+            unreadable.append({"key": str(entry.get("id") or entry.get("link") or
+                                          f"sha1:{hashlib.sha1(raw.encode()).hexdigest()}"),
+                               "raw": raw, "error": f"{type(e).__name__}: {e}"})
+    return FeedFetch("ok", status, entries, etag, last_modified, warnings, unreadable)
 
 
 def _complete(body: bytes) -> bool:

@@ -8,12 +8,13 @@ than anything we know of does not stop a harvest.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import dataclass
 from typing import Iterable, Iterator
 from xml.etree import ElementTree as ET
 
-from harvester.text import ROOT_TAG, is_html, normalize_doi
+from harvester.text import ROOT_TAG, is_html, iso_date, normalize_doi
 
 MONTHS = {m: f"{i:02d}" for i, m in enumerate(
     ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"], 1)}
@@ -40,7 +41,20 @@ class Deleted:
     pmids: tuple[int, ...]
 
 
-def parse_efetch(chunks: Iterable[bytes]) -> Iterator[dict | Deleted]:
+@dataclass(frozen=True)
+class Unreadable:
+    """A record that could not be parsed, with its bytes and why: set aside by the caller, so
+    that one bad record does not stop the others."""
+
+    record_id: str  # its PMID, or "sha1:..." of its bytes when none can be read
+    raw: bytes
+    error: str
+
+
+PMID_IN_RAW = re.compile(rb"<PMID[^>]*>\s*(\d{1,9})\s*</PMID>")
+
+
+def parse_efetch(chunks: Iterable[bytes]) -> Iterator[dict | Deleted | Unreadable]:
     """Yield a record dict for each article in an efetch response, and Deleted markers.
 
     The byte stream is cut into records by their tags (a PubmedArticleSet holds only
@@ -87,7 +101,7 @@ def parse_efetch(chunks: Iterable[bytes]) -> Iterator[dict | Deleted]:
                 pos = start  # the record continues in the next chunk
                 break
             pos = stop + len(closing)
-            yield _item(buffer[start:pos])
+            yield _read(buffer[start:pos])
     if root is None:
         if buffer.strip():
             raise EfetchError(_describe(buffer))
@@ -116,6 +130,17 @@ def _root_tag(head: bytes) -> str | None:
     if match is None or match.end() == len(head):
         return None  # not enough bytes yet to know
     return match.group(1).decode("ascii", "replace")
+
+
+def _read(raw: bytes) -> dict | Deleted | Unreadable:
+    """One record, or Unreadable with the reason (malformed XML, a value no field can hold)."""
+    try:
+        return _item(raw)
+    except Exception as e:  # one record's problem, whatever it is, stays with that record
+        match = PMID_IN_RAW.search(raw)
+        record_id = match.group(1).decode() if match else f"sha1:{hashlib.sha1(raw).hexdigest()}"
+        error = str(e) if isinstance(e, EfetchError) else f"{type(e).__name__}: {e}"
+        return Unreadable(record_id, raw, error)
 
 
 def _item(raw: bytes) -> dict | Deleted:
@@ -502,16 +527,10 @@ def _date(elem: ET.Element | None) -> str | None:
 
 
 def _iso(year: str | None, month: str | None, day: str | None) -> str | None:
-    if not year or not year.isdigit():
-        return None
-    if not month:
-        return year
-    month = MONTHS.get(month[:3].lower()) or (f"{int(month):02d}" if month.isdigit() else None)
-    if month is None:
-        return year
-    if day and day.isdigit():
-        return f"{year}-{month}-{int(day):02d}"
-    return f"{year}-{month}"
+    """Year, month (a number or a name: "Nov") and day -> the most precise valid ISO date."""
+    if month and not month.strip().isdigit():
+        month = MONTHS.get(month.strip()[:3].lower())
+    return iso_date(year, month, day)
 
 
 def _dashed_orcid(value: str) -> str:
