@@ -14,7 +14,7 @@ import sqlite3
 
 from isal import isal_zlib
 
-from harvester.text import earliest_date
+from harvester.text import earliest_date, searchable_doi
 
 # The raw XML is stored in zlib's format, read back with zlib.decompress, but written by ISA-L's
 # deflate, seven times faster than zlib's level 1 for a slightly smaller result (zlib's took a
@@ -296,10 +296,10 @@ def stored_pmids(conn: sqlite3.Connection, pmids: list[int]) -> set[int]:
 
 def dois_without_pmid(conn: sqlite3.Connection, since: str) -> list[str]:
     """DOIs of articles first seen since `since` that PubMed has not given a PMID yet, oldest
-    first."""
+    first; only DOIs that can be searched for (text.searchable_doi)."""
     return [r[0] for r in conn.execute(
         "SELECT doi FROM article WHERE pmid IS NULL AND first_seen_at >= ? AND doi IS NOT NULL "
-        "ORDER BY first_seen_at", (since,))]
+        "ORDER BY first_seen_at", (since,)) if searchable_doi(r[0])]
 
 
 def feed_only(conn: sqlite3.Connection, query: str, since: str) -> list[sqlite3.Row]:

@@ -29,7 +29,7 @@ from harvester.enrich.coi import enrich_coi
 from harvester.enrich.coi_classify import classify
 from harvester.enrich.oa import enrich_oa
 from harvester.errors import ConfigError, HarvestError
-from harvester.http import HttpClient, host_of
+from harvester.http import DeadlineReached, HttpClient, host_of
 from harvester.lock import RunLock
 from harvester.outputs import digest as digest_module
 from harvester.outputs.delivery import Destination, save_output
@@ -238,6 +238,11 @@ def _enrich_step(conn, http, settings: Settings, email: str) -> int:
     for name, step in (("open access", _enrich_oa), ("conflicts of interest", _enrich_coi)):
         try:
             codes.append(step(conn, http, settings, email))
+        except DeadlineReached:
+            click.echo(f"{name}: stopped at the run's deadline; what was looked up is stored, "
+                       "the rest is looked up by the next run")
+            codes.append(1)
+            break
         except HarvestError as e:
             click.echo(f"{name}: failed: {e}")
             log.error("%s: failed: %s", name, e)

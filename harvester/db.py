@@ -40,6 +40,7 @@ def _views() -> dict[str, str]:
     """schema/views.sql: name -> the SELECT after "AS", exactly as CREATE VIEW stores it."""
     views = {}
     for statement in _statements(SCHEMA.joinpath("views.sql").read_text(encoding="utf-8")):
+        statement = re.sub(r"^(?:--[^\n]*\n)+", "", statement)  # the comment above it
         match = re.match(r"CREATE VIEW (\w+) AS", statement)
         views[match[1]] = statement[match.end():].rstrip(";")
     return views
@@ -154,14 +155,17 @@ def _statements(script: str) -> Iterator[str]:
 
 @contextlib.contextmanager
 def transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
-    """BEGIN IMMEDIATE ... COMMIT, or ROLLBACK on any exception."""
+    """BEGIN IMMEDIATE ... COMMIT, or ROLLBACK on any exception (a failed COMMIT included).
+    SQLite has already rolled back after some errors (a full disk, an I/O error): then there
+    is nothing to roll back, and the error that did it is the one raised."""
     conn.execute("BEGIN IMMEDIATE")
     try:
         yield conn
+        conn.execute("COMMIT")
     except BaseException:
-        conn.execute("ROLLBACK")
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
         raise
-    conn.execute("COMMIT")
 
 
 MIGRATIONS: list[str] = _migrations()

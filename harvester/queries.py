@@ -42,14 +42,18 @@ class Query:
         return self.start or today - DEFAULT_LOOKBACK
 
     def is_due(self, last_success: dt.datetime | None, now: dt.datetime) -> bool:
-        """Due when it never succeeded, or its schedule has fired since the last success."""
+        """Due when it never succeeded, or its schedule has fired since the last success.
+
+        A cron expression is read in the machine's local time, as cron itself reads it
+        ("0 6 * * 1-5" is 06:00 where the machine is); both times are aware, so comparing them
+        is exact across time zones and daylight-saving changes."""
         if last_success is None:
             return True
         interval = SCHEDULES.get(self.schedule)
         if interval is not None:
             # A little slack so that a daily cron job at the same minute is never one second early.
             return now - last_success >= interval - dt.timedelta(minutes=5)
-        return croniter(self.schedule, last_success).get_next(dt.datetime) <= now
+        return croniter(self.schedule, last_success.astimezone()).get_next(dt.datetime) <= now
 
 
 @dataclass(frozen=True)

@@ -27,6 +27,19 @@ def normalize_doi(value: str | None) -> str | None:
     return doi.strip().lower() or None
 
 
+# What a DOI may hold to be put into a search term (esearch `"..."[doi]`, Europe PMC
+# `DOI:"..."`, Crossref's `updates:` filter): Crossref's own pattern, which matches nearly all
+# registered DOIs, widened by the <>[]#+ of old Wiley/SICI DOIs. No quote, backslash, comma or
+# space, so nothing in it can end the quoted term.
+SEARCHABLE_DOI = re.compile(r"10\.\d{4,9}/[-._;()/:a-z0-9<>\[\]#+]+", re.IGNORECASE)
+
+
+def searchable_doi(doi: str | None) -> bool:
+    """Whether a (normalised) DOI can go into a search term as it is; others are left out of
+    searches (they are still stored)."""
+    return bool(doi) and SEARCHABLE_DOI.fullmatch(doi) is not None
+
+
 def plain_text(value: str | None) -> str | None:
     """Markup flattened, entities decoded, whitespace collapsed; None when nothing is left."""
     if not value:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+import time
 from pathlib import Path
 from urllib.parse import unquote
 
@@ -27,6 +28,7 @@ class FakeOa:
         self.requests: list[tuple[str, dict]] = []
         self.page_size: int | None = None  # None: the pageSize asked for
         self.full_texts: dict[str, bytes] = {}  # PMCID -> JATS
+        self.delay = 0.0  # seconds before each Unpaywall answer: a slow service
 
     def install(self, httpserver) -> "FakeOa":
         httpserver.expect_request(re.compile(r"^/unpaywall/.+")).respond_with_handler(
@@ -64,6 +66,7 @@ class FakeOa:
     def answer_unpaywall(self, request: Request) -> Response:
         doi = unquote(request.path[len("/unpaywall/"):]).lower()
         self.requests.append(("unpaywall", {"doi": doi, **request.args.to_dict()}))
+        time.sleep(self.delay)
         if self.faults["unpaywall"]:
             fault = self.faults["unpaywall"].pop(0)
             return Response(fault.body, status=fault.status, headers=fault.headers,

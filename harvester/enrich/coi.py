@@ -20,7 +20,7 @@ from harvester.enrich.coi_classify import CoiResult, classify
 from harvester.enrich.coi_jats import JatsError, extract_coi
 from harvester.enrich.recheck import next_check
 from harvester.errors import SourceError
-from harvester.http import HttpClient
+from harvester.http import DeadlineReached, HttpClient
 
 log = logging.getLogger(__name__)
 
@@ -79,6 +79,8 @@ def enrich_coi(conn: sqlite3.Connection, http: HttpClient, *, europepmc_url: str
                 full_text = fetch_full_text(http, europepmc_url, article["pmcid"])
                 statement = extract_coi(full_text) if full_text else None
                 source = "europepmc"
+            except DeadlineReached:
+                raise  # the step stops here; what is stored stays, the rest is due next run
             except (SourceError, JatsError) as e:
                 log.warning("COI of PMID %s: %s", article["pmid"], e)
                 summary.errors += 1

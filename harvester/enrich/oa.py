@@ -19,8 +19,8 @@ from urllib.parse import quote
 from harvester import db
 from harvester.enrich import recheck
 from harvester.errors import ConfigError, SourceError
-from harvester.http import HttpClient, RetryableError, cursor_pages
-from harvester.text import iso_date, normalize_doi
+from harvester.http import DeadlineReached, HttpClient, RetryableError, cursor_pages
+from harvester.text import iso_date, normalize_doi, searchable_doi
 
 log = logging.getLogger(__name__)
 
@@ -150,8 +150,8 @@ def published_date(epub_date: str | None, pub_date: str | None) -> dt.date | Non
 
 
 def europepmc_query(pmids: list[int], dois: list[str]) -> str:
-    terms = [f"EXT_ID:{p} AND SRC:MED" for p in pmids]
-    terms += [f'DOI:"{d}"' for d in dois]
+    terms = [f"EXT_ID:{int(p)} AND SRC:MED" for p in pmids]
+    terms += [f'DOI:"{d}"' for d in dois if searchable_doi(d)]
     return " OR ".join(f"({t})" for t in terms)
 
 
@@ -188,6 +188,8 @@ def fetch_europepmc(http: HttpClient, base_url: str, pmids: list[int],
                     dois: list[str]) -> list[EuropePmcRecord]:
     """Every Europe PMC record for these ids: one search, cursor-paged."""
     query = europepmc_query(pmids, dois)
+    if not query:
+        return []
 
     def fetch(cursor: str, number: int) -> tuple[list, str | None]:
         params = {"query": query, "format": "json", "resultType": "core",
@@ -252,6 +254,10 @@ def enrich_oa(conn: sqlite3.Connection, http: HttpClient, *, unpaywall_url: str,
                 epmc = fetch_europepmc(http, europepmc_url,
                                        [a["pmid"] for a in batch if a["pmid"]],
                                        [a["doi"] for a in batch if a["doi"] and not a["pmid"]])
+            except DeadlineReached:
+                for other in lookups.values():
+                    other.cancel()
+                raise  # the whole batch stays due
             except SourceError as e:
                 log.warning("Europe PMC: %s; using Unpaywall alone for this batch", e)
                 summary.errors += 1
@@ -259,13 +265,18 @@ def enrich_oa(conn: sqlite3.Connection, http: HttpClient, *, unpaywall_url: str,
             by_pmid = {r.pmid: r for r in epmc or () if r.pmid}
             by_doi = {r.doi: r for r in epmc or () if r.doi}
             results = {}
+            stopped: DeadlineReached | None = None
             for article_id, future in lookups.items():
                 try:
-                    results[article_id] = future.result()
+                    results[article_id] = None if stopped else future.result()
                 except UnpaywallEmailRefused:
                     for other in lookups.values():
                         other.cancel()
                     raise
+                except DeadlineReached as e:  # what was looked up is stored, the rest waits
+                    for other in lookups.values():
+                        other.cancel()
+                    stopped, results[article_id] = e, None
                 except SourceError as e:
                     log.warning("%s", e)
                     summary.errors += 1
@@ -290,6 +301,8 @@ def enrich_oa(conn: sqlite3.Connection, http: HttpClient, *, unpaywall_url: str,
                     summary.checked += 1
                     summary.changed += changed
                     summary.open += result.is_oa == 1
+            if stopped:
+                raise stopped
     return summary
 
 

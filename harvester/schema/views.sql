@@ -1,3 +1,4 @@
+-- The contract: one row per article, exactly these columns (docs/schema.md).
 CREATE VIEW articles AS
 SELECT
     a.pmid,
@@ -32,6 +33,9 @@ FROM article a
 LEFT JOIN oa_status o ON o.article_id = a.id
 LEFT JOIN coi c ON c.article_id = a.id;
 
+-- Articles stored since the last digest or export (an id above the last output's, as ids only
+-- grow, or first seen after it), with the OA status and the COI line the digest shows
+-- (outputs/items.py coi_line writes the same text; a test holds them equal).
 CREATE VIEW editorial_queue AS
 SELECT
     a.pmid,
@@ -62,8 +66,11 @@ SELECT
 FROM article a
 LEFT JOIN oa_status o ON o.article_id = a.id
 LEFT JOIN coi c ON c.article_id = a.id
-WHERE a.id > (SELECT coalesce(max(article_id_through), 0) FROM outputs);
+WHERE a.id > (SELECT coalesce(max(article_id_through), 0) FROM outputs)
+   OR a.first_seen_at > (SELECT coalesce(max(created_at), '') FROM outputs);
 
+-- Companies named in declared interests: how many articles, and the latest one (SQLite takes
+-- the bare columns from the row that has the max()).
 CREATE VIEW coi_by_organization AS
 SELECT
     o.organization,
