@@ -98,3 +98,22 @@ def test_coi_classify_command(workdir, harvest, monkeypatch, tmp_path):
         'names "authors"\n'
         'Error: line 4: not a JSON object with a string "text" and an optional list of author '
         'names "authors"\n')
+
+
+def test_a_full_text_europe_pmc_holds_outside_the_open_access_subset_is_read(workdir, fake, oa,
+                                                                            harvest):
+    """inEPMC=Y with isOpenAccess=N (an author manuscript): Europe PMC serves its full text,
+    so the statement is looked for there."""
+    write_query(workdir / "queries", "all", start="2025-01-01")
+    fake.add_file(PUBMED / "dates_odd.xml")
+    oa.full_texts["PMC12051376"] = (JATS / "springer_nested_ethics.xml").read_bytes()
+    oa.add_europepmc(pmid="41083209", pmcid="PMC12051376", inEPMC="Y", inPMC="N",
+                     isOpenAccess="N")
+
+    assert harvest("run").exit_code == 0
+
+    assert [c["pmcid"] for c in oa.calls("fulltext")] == ["PMC12051376"]
+    assert rows(DB, "SELECT status, source FROM coi c JOIN article a ON a.id = c.article_id "
+                    "WHERE a.pmid = 41083209") == [{"status": "declared", "source": "europepmc"}]
+    assert rows(DB, "SELECT in_epmc, is_open_access, full_text_available FROM europepmc_record") \
+        == [{"in_epmc": 1, "is_open_access": 0, "full_text_available": 1}]

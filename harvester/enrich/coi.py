@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 from harvester import db
 from harvester.enrich.coi_classify import CoiResult, classify
-from harvester.enrich.coi_jats import JatsError, extract_coi
+from harvester.enrich.coi_jats import JatsError, find_coi
 from harvester.enrich.recheck import next_check
 from harvester.errors import SourceError
 from harvester.http import DeadlineReached, HttpClient
@@ -26,6 +26,7 @@ log = logging.getLogger(__name__)
 
 DEFAULT_LIMIT = 1000
 NOT_FOUND = CoiResult("not_found", [], [], "")
+PUBMED_ELEMENT = "MedlineCitation/CoiStatement"
 
 
 @dataclass
@@ -73,12 +74,13 @@ def enrich_coi(conn: sqlite3.Connection, http: HttpClient, *, europepmc_url: str
     checked_at = db.now_iso(now)
     summary = CoiSummary()
     for article in due_articles(conn, checked_at, limit):
-        statement, source = article["coi_statement"], "pubmed"
+        statement, source, element = article["coi_statement"], "pubmed", PUBMED_ELEMENT
         if not statement and article["pmcid"] and article["full_text_available"] != 0:
             try:
                 full_text = fetch_full_text(http, europepmc_url, article["pmcid"])
-                statement = extract_coi(full_text) if full_text else None
-                source = "europepmc"
+                found = find_coi(full_text) if full_text else None
+                statement, source = (found.text if found else None), "europepmc"
+                element = "; ".join(found.elements) if found else None
             except DeadlineReached:
                 raise  # the step stops here; what is stored stays, the rest is due next run
             except (SourceError, JatsError) as e:
@@ -93,7 +95,7 @@ def enrich_coi(conn: sqlite3.Connection, http: HttpClient, *, europepmc_url: str
             when = db.now_iso(next_check(db.parse_iso(article["first_seen_at"]), now))
         with db.transaction(conn):
             save_coi(conn, article["id"], result, statement, source, authors, checked_at, when,
-                     article["pubmed_hash"])
+                     article["pubmed_hash"], element)
         summary.checked += 1
         summary.found += statement is not None
         summary.declared += result.status == "declared"
@@ -112,14 +114,15 @@ def author_names(conn: sqlite3.Connection, article_id: int) -> list[str]:
 SAVE_COI = db.upsert(
     "coi", ("article_id", "status", "statement", "source", "evidence", "organizations",
             "authors_declaring", "authors_total", "checked_at", "changed_at", "next_check_at",
-            "article_hash"),
+            "article_hash", "element"),
     key=("article_id",), keep=("changed_at",)) + (
     ", changed_at = CASE WHEN ? THEN excluded.changed_at ELSE changed_at END, checks = checks + 1")
 
 
 def save_coi(conn: sqlite3.Connection, article_id: int, result: CoiResult,
              statement: str | None, source: str | None, authors: list[str], checked_at: str,
-             next_check_at: str | None, article_hash: str | None) -> None:
+             next_check_at: str | None, article_hash: str | None,
+             element: str | None = None) -> None:
     """Store the classification of the article as of its raw record `article_hash`; a change
     of status or statement is added to coi_history."""
     conn.execute("DELETE FROM coi_pending WHERE article_id = ?", (article_id,))
@@ -132,7 +135,7 @@ def save_coi(conn: sqlite3.Connection, article_id: int, result: CoiResult,
         (article_id, result.status, statement, source, result.evidence,
          json.dumps(result.organizations), len(declaring) if authors else None,
          len(authors) or None, checked_at, checked_at, next_check_at, article_hash,
-         changed))
+         element if statement else None, changed))
     conn.execute("DELETE FROM coi_organization WHERE article_id = ?", (article_id,))
     conn.executemany("INSERT INTO coi_organization VALUES (?, ?)",
                      [(article_id, o) for o in result.organizations])

@@ -11,6 +11,7 @@ statement; when a heading stands alone in its paragraph the statement is the nex
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from xml.etree import ElementTree as ET
 
 TYPED = {
@@ -34,6 +35,18 @@ ENTITIES = {"nbsp": "\u00a0", "ndash": "\u2013", "mdash": "\u2014", "thinsp": "\
 
 class JatsError(ValueError):
     """Not a JATS article."""
+
+
+@dataclass(frozen=True)
+class JatsCoi:
+    text: str
+    elements: tuple[str, ...]  # where each part was read, e.g. back/fn-group/fn[@fn-type="COI-statement"]
+
+
+def find_coi(xml: bytes) -> JatsCoi | None:
+    """The COI statement of a JATS article and where it was read; None if it has none."""
+    text = extract_coi(xml)
+    return JatsCoi(text, ("full text",)) if text else None
 
 
 def extract_coi(xml: bytes) -> str | None:

@@ -340,4 +340,4 @@ def save_europepmc_record(conn: sqlite3.Connection, article_id: int, record: Eur
     conn.execute("INSERT OR REPLACE INTO europepmc_record VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                  (article_id, record.pmcid, int(record.in_pmc), int(record.in_epmc),
                   int(record.is_open_access), int(record.has_pdf), record.license,
-                  int(record.is_open_access), checked_at))
+                  int(record.free_full_text), checked_at))
