@@ -14,7 +14,7 @@ import sqlite3
 
 from isal import isal_zlib
 
-from harvester.text import earliest_date, searchable_doi
+from harvester.text import earliest_date, normalize_doi, searchable_doi
 
 # The raw XML is stored in zlib's format, read back with zlib.decompress, but written by ISA-L's
 # deflate, seven times faster than zlib's level 1 for a slightly smaller result (zlib's took a
@@ -318,3 +318,13 @@ def set_doi(conn: sqlite3.Connection, article_id: int, doi: str) -> None:
 def save_deleted(conn: sqlite3.Connection, pmids, now: str) -> None:
     """PMIDs PubMed withdrew (<DeleteCitation>)."""
     conn.executemany("INSERT OR IGNORE INTO deleted_pmid VALUES (?, ?)", [(p, now) for p in pmids])
+
+
+def find_by_id(conn: sqlite3.Connection, ident: str) -> sqlite3.Row | None:
+    """The article a person names: a PMID ("41212658", "PMID:41212658") or a DOI (any case,
+    with or without https://doi.org/)."""
+    text = ident.strip()
+    pmid = re.fullmatch(r"(?i)(?:pmid:?\s*)?(\d{1,9})", text)
+    if pmid:
+        return conn.execute("SELECT * FROM article WHERE pmid = ?", (int(pmid[1]),)).fetchone()
+    return find_article(conn, normalize_doi(text))

@@ -13,6 +13,7 @@ import json
 import logging
 import re
 import sys
+import textwrap
 import time
 import traceback
 from dataclasses import dataclass, replace
@@ -21,11 +22,11 @@ from typing import Callable, Iterator
 
 import click
 
-from harvester import __version__, db, report
+from harvester import __version__, articles, db, report
 from harvester.config import (CROSSREF_RATE, EUROPEPMC_RATE, UNPAYWALL_RATE, Settings,
                               load_settings)
 from harvester.console import TerminalProgress, parse_duration, print_table, share
-from harvester.enrich.coi import enrich_coi
+from harvester.enrich.coi import enrich_coi, explain as explain_coi
 from harvester.enrich.coi_classify import classify
 from harvester.enrich.oa import enrich_oa
 from harvester.errors import ConfigError, HarvestError
@@ -495,6 +496,74 @@ def coi_classify(source):
                                "authors_declaring": result.authors_declaring,
                                "evidence": result.evidence}, ensure_ascii=False))
     return 2 if bad else 0
+
+
+@coi.command("explain")
+@click.argument("ident", metavar="PMID|DOI")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object, for the pipeline.")
+@location_options
+@verbosity_options
+def coi_explain(ident, as_json, db_path, queries_dir):
+    """Show why an article's COI line says what it says: the statement, where it was read, the
+    sentence that decided its status, each company with its clause, the authors declaring.
+
+    \b
+        harvest coi explain 41212658
+        harvest coi explain 10.1016/j.ccell.2025.10.007 --json
+    """
+    settings = _settings(db_path, queries_dir)
+    conn = _open_existing(settings)
+    try:
+        article = articles.find_by_id(conn, ident)
+        if article is None:
+            raise ConfigError(f"no article with PMID or DOI {ident!r} in {settings.db}; "
+                              "`harvest search` finds articles by their words")
+        report = explain_coi(conn, article)
+    finally:
+        conn.close()
+    if as_json:
+        click.echo(json.dumps(report, indent=2, ensure_ascii=False))
+        return 0
+    for line in _explanation(report):
+        click.echo(line)
+    return 0
+
+
+def _explanation(report: dict) -> list[str]:
+    ident = " ".join(filter(None, (f"PMID {report['pmid']}" if report["pmid"] else None,
+                                   f"DOI {report['doi']}" if report["doi"] else None)))
+    lines = [ident, f"  {report['title'] or '(no title)'}", ""]
+    if report["stored_status"] is None:
+        return lines + ["Not checked yet: `harvest run` (or `harvest enrich coi`) looks for its "
+                        "statement."]
+    if report["statement"] is None:
+        return lines + [f"No statement found (PubMed, Europe PMC full text); checked "
+                        f"{report['checked_at']}, next look {report['next_check_at']}. "
+                        "'not_found' is not 'no conflicts'."]
+    where = report["source"] + (f", {report['element']}" if report["element"] else "")
+    lines += [f"Statement ({where}):", *_indented(report["statement"]), ""]
+    status = report["status"]
+    if status != report["stored_status"]:
+        status += (f" (stored as {report['stored_status']} by an earlier check; the next "
+                   "check of this article stores it again)")
+    lines.append(f"Status: {status}")
+    if report["evidence"]:
+        lines.append(f"  decided by: {report['evidence']}")
+    if report["organizations"]:
+        lines += ["", "Companies:"]
+        lines += [f"  {o['name']}" + (f"  <- {o['clause']}" if o["clause"] else "")
+                  for o in report["organizations"]]
+    if report["authors_total"]:
+        lines += ["", f"Authors declaring: {len(report['authors'])} of "
+                      f"{report['authors_total']}"]
+        lines += [f"  {a['name']}" + (f"  <- {a['clause']}" if a["clause"] else "")
+                  for a in report["authors"]]
+    return lines
+
+
+def _indented(text: str, width: int = 96) -> list[str]:
+    return [f"  {line}" for paragraph in text.splitlines()
+            for line in textwrap.wrap(paragraph, width - 2) or [""]]
 
 
 def _since_option(default: str | None, help: str):

@@ -148,3 +148,39 @@ def save_coi(conn: sqlite3.Connection, article_id: int, result: CoiResult,
         conn.execute("INSERT INTO coi_history (article_id, observed_at, status, statement, "
                      "source) VALUES (?, ?, ?, ?, ?)",
                      (article_id, checked_at, result.status, statement, source))
+
+
+def explain(conn: sqlite3.Connection, article: sqlite3.Row) -> dict:
+    """What an editor checks before printing an article's COI line: the stored statement, where
+    it was read, the sentence that decided its status, each company with the clause it came
+    from, and which authors were mapped as declaring. The statement is classified again here
+    (classifying is pure), so the clauses are this version's; `stored_status` is what the last
+    check stored."""
+    row = conn.execute("SELECT * FROM coi WHERE article_id = ?", (article["id"],)).fetchone()
+    authors = author_names(conn, article["id"])
+    report = {"pmid": article["pmid"], "doi": article["doi"], "title": article["title"],
+              "status": None, "stored_status": row["status"] if row else None,
+              "statement": None, "source": None, "element": None, "evidence": None,
+              "organizations": [], "authors": [], "authors_total": len(authors),
+              "checked_at": row["checked_at"] if row else None,
+              "next_check_at": row["next_check_at"] if row else None}
+    if row is None or not row["statement"]:
+        report["status"] = row["status"] if row else None
+        return report
+    result = classify(row["statement"], authors)
+    declaring = dict(result.author_clauses)
+    report.update(
+        status=result.status, statement=row["statement"], source=row["source"],
+        element=row["element"], evidence=result.evidence or None,
+        organizations=[{"name": name, "clause": clause}
+                       for name, clause in _with_clauses(result)],
+        authors=[{"name": name, "clause": declaring.get(name)}
+                 for name in result.authors_declaring])
+    return report
+
+
+def _with_clauses(result: CoiResult) -> list[tuple[str, str | None]]:
+    """Each company with its clause, in the classifier's order; a company it names without a
+    clause gets None."""
+    clauses = dict(result.organization_clauses)
+    return [(name, clauses.get(name)) for name in result.organizations]

@@ -44,6 +44,10 @@ class CoiResult:
     organizations: list[str]    # normalised company names, sorted, unique
     authors_declaring: list[str]  # names from the given author list (as given) who declare
     evidence: str               # the sentence that decided the status ("" if none)
+    # (company, the clause it was read from) and (declaring author, the clause naming them),
+    # in text order: what `harvest coi explain` shows.
+    organization_clauses: tuple[tuple[str, str], ...] = ()
+    author_clauses: tuple[tuple[str, str], ...] = ()
 
 
 # ---------------------------------------------------------------------------------------------
