@@ -14,6 +14,7 @@ import sqlite3
 
 from isal import isal_zlib
 
+from harvester import notices
 from harvester.text import earliest_date, normalize_doi, searchable_doi
 
 # The raw XML is stored in zlib's format, read back with zlib.decompress, but written by ISA-L's
@@ -122,6 +123,8 @@ class PubmedWriter:
             outcome = "updated"
         self.to_index.append((article_id, *stored_text))
         self._collect(article_id, record)
+        notices.link_article(conn, article_id, record["pmid"], record["doi"])
+        notices.save_links(conn, notices.pubmed_links(record), self.now)
         return article_id, outcome
 
     def flush(self) -> None:
@@ -190,6 +193,7 @@ def save_by_doi(conn: sqlite3.Connection, source: str, fields: dict, authors: li
             (*values.values(), "article", source, now, now)).lastrowid
         _write_authors(conn, article_id, authors)
         index_text(conn, [(article_id, values["title"], values["abstract"])])
+        notices.link_article(conn, article_id, None, values["doi"])
         return article_id, "new"
 
     article_id = row["id"]

@@ -51,13 +51,13 @@ def test_crossref_query_stores_the_journal_works(workdir, harvest, fake, crossre
          "authors": '["Ferreira-Lam J","Adeyemi T","Kowalczyk R","LUNG-CHIP Consortium"]',
          "oa_status": None, "is_oa": None, "oa_url": None, "oa_license": None,
          "coi_status": None, "coi_statement": None, "coi_source": None,
-         "coi_organizations": None, "queries": '["cancer-cell"]'},
+         "coi_organizations": None, "queries": '["cancer-cell"]', "notices": "[]"},
         {"pmid": None, "doi": "10.1016/j.ccell.2025.11.020", "pmcid": None,
          "title": "A second Cancer Cell paper", "abstract": None, "journal": "Cancer Cell",
          "pub_date": "2025-11", "publication_types": "[]", "authors": "[]",
          "oa_status": None, "is_oa": None, "oa_url": None, "oa_license": None,
          "coi_status": None, "coi_statement": None, "coi_source": None,
-         "coi_organizations": None, "queries": '["cancer-cell"]'},
+         "coi_organizations": None, "queries": '["cancer-cell"]', "notices": "[]"},
     ]
     [record] = rows(db, "SELECT * FROM crossref_record WHERE doi = ?", (FIXTURE_DOI,))
     assert record.pop("fetched_at")
@@ -73,7 +73,7 @@ def test_crossref_query_stores_the_journal_works(workdir, harvest, fake, crossre
              "delay_in_days": 365, "content_version": "vor"},
             {"url": "https://doi.org/10.15223/policy-017", "start": "2025-11-10",
              "delay_in_days": 0, "content_version": "stm-asf"}]),
-        "free_from": "2026-11-10"}
+        "free_from": "2026-11-10", "container_title": "Cancer Cell"}
     assert rows(db, "SELECT a.position, a.last_name, a.fore_name, a.initials, a.orcid, "
                     "a.collective_name, (SELECT json_group_array(affiliation) FROM "
                     "article_affiliation f WHERE f.article_id = a.article_id AND "

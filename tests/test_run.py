@@ -41,7 +41,7 @@ def test_first_run_stores_what_the_server_holds(workdir, fake, harvest):
             "oa_status": None, "is_oa": None, "oa_url": None, "oa_license": None,
             "coi_status": None, "coi_statement": "The authors declare no competing interests.",
             "coi_source": "pubmed", "coi_organizations": None, "queries": '["her2"]',
-            "first_seen_at": first_seen, "updated_at": first_seen,
+            "first_seen_at": first_seen, "updated_at": first_seen, "notices": "[]",
         },
         {
             "pmid": 41000002, "doi": "10.1016/j.ccell.2025.2", "pmcid": None,
@@ -53,7 +53,7 @@ def test_first_run_stores_what_the_server_holds(workdir, fake, harvest):
             "oa_status": None, "is_oa": None, "oa_url": None, "oa_license": None,
             "coi_status": None, "coi_statement": None, "coi_source": None,
             "coi_organizations": None, "queries": '["her2"]',
-            "first_seen_at": first_seen, "updated_at": first_seen,
+            "first_seen_at": first_seen, "updated_at": first_seen, "notices": "[]",
         },
     ]
     [search] = fake.calls("esearch")

@@ -9,7 +9,7 @@ import json
 import sqlite3
 from hashlib import sha1
 
-from harvester import articles
+from harvester import articles, notices
 from harvester.errors import HarvestError
 from harvester.harvest.base import Harvest
 from harvester.sources.crossref import NotFound, Page, open_licence_start, work_to_record
@@ -80,8 +80,10 @@ def store_crossref(conn: sqlite3.Connection, record: dict, now: str) -> tuple[in
                 "affiliations": a["affiliations"]} for a in record["authors"]]
     article_id, outcome = articles.save_by_doi(conn, "crossref", fields, authors, now)
     conn.execute(
-        "INSERT OR REPLACE INTO crossref_record VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "INSERT OR REPLACE INTO crossref_record VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (article_id, record["doi"], record["type"], record["publisher"], record["created_at"],
          record["published_online"], record["published_print"], record["issued"],
-         json.dumps(record["licenses"]), open_licence_start(record["licenses"]), now))
+         json.dumps(record["licenses"]), open_licence_start(record["licenses"]), now,
+         record["journal"]))
+    notices.save_links(conn, notices.crossref_links(record), now)
     return article_id, outcome

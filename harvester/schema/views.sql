@@ -28,7 +28,17 @@ SELECT
         SELECT query FROM query_match WHERE article_id = a.id ORDER BY query
     )) AS queries,
     a.first_seen_at,
-    a.updated_at
+    a.updated_at,
+    -- one object per notice; the same notice from PubMed and Crossref once (PubMed's)
+    (SELECT json_group_array(json_object('type', kind, 'pmid', pmid, 'doi', doi, 'date', date,
+                                         'source', source)) FROM (
+        SELECT kind, max(notice_pmid) AS pmid, max(notice_doi) AS doi, min(date) AS date,
+               max(source) AS source, min(id) AS first
+        FROM notice WHERE article_id = a.id
+        GROUP BY kind, coalesce('a' || notice_article_id, 'd' || notice_doi,
+                                'p' || notice_pmid)
+        ORDER BY first
+    )) AS notices
 FROM article a
 LEFT JOIN oa_status o ON o.article_id = a.id
 LEFT JOIN coi c ON c.article_id = a.id;
