@@ -22,7 +22,7 @@ from typing import Callable, Iterator
 
 import click
 
-from harvester import __version__, articles, db, report
+from harvester import __version__, articles, db, notices, report
 from harvester.config import (CROSSREF_RATE, EUROPEPMC_RATE, UNPAYWALL_RATE, Settings,
                               load_settings)
 from harvester.console import TerminalProgress, parse_duration, print_table, share
@@ -37,7 +37,8 @@ from harvester.outputs.delivery import Destination, save_output
 from harvester.outputs.export import FORMATS, write_export
 from harvester.outputs.items import known_queries, latest_article_id, load_items, parse_since
 from harvester.outputs.search import search as search_articles
-from harvester.pipeline import Sources, due_queries, link_pubmed, run_queries
+from harvester.pipeline import (Sources, due_queries, link_pubmed, lookup_crossref_notices,
+                                run_queries)
 from harvester.queries import Query, load_queries
 from harvester.schedule import schedule_text
 from harvester.sources.crossref import Crossref
@@ -211,10 +212,19 @@ def _collect(conn, http, settings: Settings, email: str, todo: list[Query], now:
         click.echo(f"PubMed lookup by DOI: failed: {e}")
         log.error("PubMed lookup by DOI: failed: %s", e)
         link_code = e.exit_code
+    try:
+        lookup_crossref_notices(conn, sources.crossref, now)
+    except HarvestError as e:
+        click.echo(f"Crossref notices: failed: {e}")
+        log.error("Crossref notices: failed: %s", e)
+        link_code = max(link_code, e.exit_code)
     for ledger in result.ledgers:
         if ledger.status != "ok" or (not _quiet() and (ledger.new or ledger.updated
                                                      or ledger.missing)):
             click.echo(_summary_line(ledger))
+    arrived = notices.arrived_for_stored(conn, db.now_iso(now))
+    if arrived and not _quiet():
+        click.echo(f"notices: {notices.describe(arrived)} for articles already stored")
     if not any(l.new or l.updated or l.status != "ok" for l in result.ledgers):
         log.info("nothing new")
     return max(result.exit_code, link_code)
@@ -431,6 +441,9 @@ def status(as_json, n_runs, db_path, queries_dir):
     for q in status["queries"]:
         if q["last_error"]:
             click.echo(f"{q['query']}: last error: {q['last_error']}")
+    if status["notices"]:
+        click.echo(f"articles with notices: {notices.describe(status['notices'])} (the notices "
+                   "column of `articles`)")
     if status["set_aside"]:
         counts = ", ".join(f"{s['records']} {s['source']}" for s in status["set_aside"])
         click.echo(f"records set aside (could not be read or stored; tried again when they "

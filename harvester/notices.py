@@ -139,3 +139,20 @@ def describe(counts: dict[str, int]) -> str:
              "expression_of_concern": ("expression of concern", "expressions of concern"),
              "update": ("update", "updates")}
     return ", ".join(f"{counts[k]} {words[k][counts[k] != 1]}" for k in KINDS if counts.get(k))
+
+
+# --- the Crossref look-up for articles PubMed does not index yet ------------------------------
+
+def due_for_lookup(conn: sqlite3.Connection, now: str, limit: int) -> list[sqlite3.Row]:
+    """Articles without a PMID whose Crossref notices are due to be looked up, oldest due
+    first (notice_check is kept by triggers on article)."""
+    return conn.execute(
+        "SELECT a.id, a.doi, a.first_seen_at FROM notice_check c JOIN article a ON a.id = "
+        "c.article_id WHERE c.next_check_at <= ? ORDER BY c.next_check_at LIMIT ?",
+        (now, limit)).fetchall()
+
+
+def looked_up(conn: sqlite3.Connection, article_id: int, checked_at: str,
+              next_check_at: str) -> None:
+    conn.execute("UPDATE notice_check SET checked_at = ?, next_check_at = ? WHERE article_id = ?",
+                 (checked_at, next_check_at, article_id))

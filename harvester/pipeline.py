@@ -15,13 +15,17 @@ import os
 import sqlite3
 from dataclasses import dataclass
 
-from harvester import articles, db, ledger as ledgers
+from harvester import articles, db, ledger as ledgers, notices
+from harvester.enrich.recheck import next_check
 from harvester.errors import HarvestError
 from harvester.harvest import HARVESTS
 from harvester.harvest.base import Progress, Sources
+from harvester.harvest.crossref import store_crossref
 from harvester.ledger import Ledger
 from harvester.queries import Query
+from harvester.sources.crossref import Crossref
 from harvester.sources.pubmed import Eutils
+from harvester.text import searchable_doi
 
 log = logging.getLogger(__name__)
 
@@ -29,8 +33,12 @@ log = logging.getLogger(__name__)
 PUBMED_LOOKUP_DAYS = 90
 # DOIs OR-ed into one esearch term.
 DOI_LOOKUP_BATCH = 100
+# Articles whose Crossref notices are looked up, then committed, at a time (the client packs
+# their DOIs into as few requests as its URL limit allows).
+NOTICE_LOOKUP_CHUNK = 100
 
-__all__ = ["Sources", "RunResult", "due_queries", "run_queries", "harvest_query", "link_pubmed"]
+__all__ = ["Sources", "RunResult", "due_queries", "run_queries", "harvest_query", "link_pubmed",
+           "lookup_crossref_notices"]
 
 
 @dataclass
@@ -117,6 +125,28 @@ def harvest_query(conn: sqlite3.Connection, sources: Sources, query: Query, ledg
                                  last_success_at=finished)
     log.info("%s: %d found, %d new, %d updated%s", query.name, ledger.found, ledger.new,
              ledger.updated, f", {len(ledger.missing)} missing" if ledger.missing else "")
+
+
+def lookup_crossref_notices(conn: sqlite3.Connection, crossref: Crossref,
+                            now: dt.datetime | None = None, limit: int = 1000) -> int:
+    """Ask Crossref for notices about articles PubMed does not index yet (their PubMed record
+    would carry its links), many DOIs a request, on the thinning re-check schedule. A notice
+    found is stored as an article of its own and linked to its original. Returns how many
+    articles were checked."""
+    now = now or dt.datetime.now(dt.timezone.utc)
+    due = [a for a in notices.due_for_lookup(conn, db.now_iso(now), limit)
+           if searchable_doi(a["doi"])]
+    for start in range(0, len(due), NOTICE_LOOKUP_CHUNK):
+        chunk = due[start:start + NOTICE_LOOKUP_CHUNK]
+        found = crossref.updates([a["doi"] for a in chunk])
+        with db.transaction(conn):
+            stored_at = db.now_iso()
+            for record in found:
+                store_crossref(conn, record, stored_at)
+            for article in chunk:
+                when = next_check(db.parse_iso(article["first_seen_at"]), now)
+                notices.looked_up(conn, article["id"], stored_at, db.now_iso(when))
+    return len(due)
 
 
 def link_pubmed(conn: sqlite3.Connection, eutils: Eutils, now: dt.datetime | None = None) -> int:

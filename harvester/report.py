@@ -8,7 +8,7 @@ import datetime as dt
 import json
 import sqlite3
 
-from harvester import db
+from harvester import db, notices
 
 # Per query: its state, and over its articles: new this week, OA and COI shares (among those
 # checked), and how many wait for an OA or COI check (never done, or due again).
@@ -47,7 +47,7 @@ def status_report(conn: sqlite3.Connection, n_runs: int,
                   now: dt.datetime | None = None) -> dict:
     """{"articles": n, "runs": [the last n_runs], "queries": [one per query with a state]}."""
     if _empty(conn):
-        return {"articles": 0, "runs": [], "queries": [], "set_aside": []}
+        return {"articles": 0, "runs": [], "queries": [], "set_aside": [], "notices": {}}
     now = now or dt.datetime.now(dt.timezone.utc)
     runs = [dict(r) for r in conn.execute(RECENT_RUNS, (n_runs,))]
     queries = [dict(r) for r in conn.execute(QUERY_STATUS, {
@@ -55,7 +55,8 @@ def status_report(conn: sqlite3.Connection, n_runs: int,
     articles = conn.execute("SELECT count(*) FROM article").fetchone()[0]
     set_aside = [dict(r) for r in conn.execute(
         "SELECT source, count(*) AS records FROM rejected_record GROUP BY source ORDER BY source")]
-    return {"articles": articles, "runs": runs, "queries": queries, "set_aside": set_aside}
+    return {"articles": articles, "runs": runs, "queries": queries, "set_aside": set_aside,
+            "notices": notices.counts(conn)}
 
 
 def query_states(conn: sqlite3.Connection) -> dict[str, dict]:

@@ -47,3 +47,25 @@ CREATE TABLE notice_delivery (
 
 -- The journal's name as its publisher writes it (Crossref's container-title), by ISSN.
 ALTER TABLE crossref_record ADD COLUMN container_title TEXT;
+
+-- The Crossref look-up's queue: every article with a DOI that PubMed has not indexed (PubMed's
+-- own record carries its links once it has), due a day after it was first seen.
+INSERT INTO notice_check (article_id, checked_at, next_check_at)
+    SELECT id, first_seen_at, strftime('%Y-%m-%dT%H:%M:%SZ', first_seen_at, '+1 day')
+    FROM article WHERE pmid IS NULL AND doi IS NOT NULL;
+CREATE TRIGGER article_notice_check_insert AFTER INSERT ON article
+WHEN new.pmid IS NULL AND new.doi IS NOT NULL BEGIN
+    INSERT OR IGNORE INTO notice_check (article_id, checked_at, next_check_at)
+    VALUES (new.id, new.first_seen_at,
+            strftime('%Y-%m-%dT%H:%M:%SZ', new.first_seen_at, '+1 day'));
+END;
+CREATE TRIGGER article_notice_check_doi AFTER UPDATE OF doi ON article
+WHEN new.pmid IS NULL AND new.doi IS NOT NULL BEGIN
+    INSERT OR IGNORE INTO notice_check (article_id, checked_at, next_check_at)
+    VALUES (new.id, new.first_seen_at,
+            strftime('%Y-%m-%dT%H:%M:%SZ', new.first_seen_at, '+1 day'));
+END;
+CREATE TRIGGER article_notice_check_pmid AFTER UPDATE OF pmid ON article
+WHEN new.pmid IS NOT NULL BEGIN
+    DELETE FROM notice_check WHERE article_id = new.id;
+END;
