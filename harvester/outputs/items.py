@@ -65,10 +65,19 @@ class Item:
     authors_declaring: int | None
     authors_total: int | None
     licence_free_from: str | None = None  # Crossref: the day an open licence starts
+    journal_iso: str | None = None  # NLM's ISO abbreviation
+    publisher_journal: str | None = None  # the journal's name as Crossref has it
     queries: list[str] = field(default_factory=list)
     publication_types: list[str] = field(default_factory=list)
     authors: list[dict] = field(default_factory=list)  # last, fore, initials, collective
     affiliations: list[str] = field(default_factory=list)
+    # {"type", "pmid", "doi", "date", "source", "first_seen_at"}: notices about this article
+    notices: list[dict] = field(default_factory=list)
+    # {"type", "article_id"}: the stored articles this record is a notice about
+    notice_for: list[dict] = field(default_factory=list)
+    # for a consumer: "retraction" | "expression_of_concern" when delivered again for it
+    redelivery: str | None = None
+    redelivery_notices: list[int] = field(default_factory=list)  # notice ids it carries
 
 
 # --- pure -----------------------------------------------------------------------------------
@@ -134,6 +143,49 @@ def institution_line(affiliations: list[str]) -> str:
     if len(found) > MAX_INSTITUTIONS:
         return "; ".join(found[:MAX_INSTITUTIONS]) + f"; and {len(found) - MAX_INSTITUTIONS} more"
     return "; ".join(found)
+
+
+NOTICE_TYPES = {"Retraction of Publication", "Published Erratum", "Expression of Concern"}
+
+
+def journal_name(item: Item) -> str | None:
+    """The journal as readers know it: the publisher's own name (Crossref's container title),
+    else NLM's ISO abbreviation when it is the whole title in the journal's casing ("Cancer
+    Cell" for NLM's "Cancer cell"), else the title as the source sent it."""
+    if item.publisher_journal:
+        return item.publisher_journal
+    if item.journal and item.journal_iso and _letters(item.journal) == _letters(item.journal_iso):
+        return item.journal_iso
+    return item.journal
+
+
+def _letters(text: str) -> str:
+    return re.sub(r"[^a-z0-9]", "", text.lower())
+
+
+def retracted(item: Item) -> bool:
+    """A retraction notice names it, or PubMed marks it a Retracted Publication."""
+    return (any(n["type"] == "retraction" for n in item.notices)
+            or "Retracted Publication" in item.publication_types)
+
+
+def is_notice(item: Item) -> bool:
+    """The record is itself a notice (a retraction, an erratum, an expression of concern) of
+    an article that is stored, or typed as one."""
+    return bool(item.notice_for) or bool(NOTICE_TYPES.intersection(item.publication_types))
+
+
+def notice_label(kind: str) -> str:
+    return {"retraction": "Retraction", "correction": "Correction",
+            "expression_of_concern": "Expression of concern", "update": "Update"}.get(kind, kind)
+
+
+def notice_url(notice: dict) -> str | None:
+    if notice.get("doi"):
+        return f"https://doi.org/{notice['doi']}"
+    if notice.get("pmid"):
+        return f"https://pubmed.ncbi.nlm.nih.gov/{notice['pmid']}/"
+    return None
 
 
 def published(item: Item) -> str | None:
@@ -208,14 +260,33 @@ SELECT a.id, a.pmid, a.doi, a.pmcid, a.title, a.abstract, a.journal, a.volume, a
        coalesce(c.organizations, '[]') AS coi_organizations, c.authors_declaring,
        c.authors_total,
        (SELECT free_from FROM crossref_record WHERE article_id = a.id) AS licence_free_from,
+       a.journal_iso,
+       (SELECT container_title FROM crossref_record WHERE article_id = a.id)
+           AS publisher_journal,
        (SELECT json_group_array(query) FROM (SELECT query FROM query_match
             WHERE article_id = a.id ORDER BY query)) AS queries
 FROM article a
 LEFT JOIN oa_status o ON o.article_id = a.id
 LEFT JOIN coi c ON c.article_id = a.id
+"""
+NEW_ITEMS = """
 WHERE a.id <= :through AND a.first_seen_at >= :since
   AND (:consumer IS NULL OR NOT EXISTS (
        SELECT 1 FROM delivery d WHERE d.consumer = :consumer AND d.article_id = a.id))
+"""
+# Articles a consumer was given that have since gained a retraction or an expression of
+# concern it was not given.
+REDELIVERIES = """
+WHERE a.id IN (SELECT n.article_id FROM notice n JOIN delivery d
+               ON d.article_id = n.article_id AND d.consumer = :consumer
+               WHERE n.kind IN ('retraction', 'expression_of_concern') AND NOT EXISTS (
+                   SELECT 1 FROM notice_delivery nd
+                   WHERE nd.consumer = :consumer AND nd.notice_id = n.id))
+"""
+# Articles an earlier digest or export covered that gained a notice since `since`.
+CHANGED = """
+WHERE a.id IN (SELECT n.article_id FROM notice n WHERE n.first_seen_at >= :since
+               AND n.article_id <= :covered)
 """
 BATCH = 500
 
@@ -236,9 +307,46 @@ def load_items(conn: sqlite3.Connection, *, through: int, since: str = "",
                queries: tuple[str, ...] = (), consumer: str | None = None) -> list[Item]:
     """Articles up to id `through`, first seen at or after `since`, matched by any of
     `queries` (all when empty), not yet delivered to `consumer`; oldest id first."""
+    return _load(conn, NEW_ITEMS, {"through": through, "since": since, "consumer": consumer},
+                 queries)
+
+
+def load_redeliveries(conn: sqlite3.Connection, consumer: str,
+                      queries: tuple[str, ...] = ()) -> list[Item]:
+    """Articles `consumer` was given that have gained a retraction or an expression of concern
+    since: delivered once more, marked (`redelivery`), with the notices that caused it."""
+    items = _load(conn, REDELIVERIES, {"consumer": consumer}, queries)
+    given = {r[0] for r in conn.execute(
+        "SELECT notice_id FROM notice_delivery WHERE consumer = ?", (consumer,))}
+    for item in items:
+        serious = [n for n in item.notices if n["type"] in ("retraction", "expression_of_concern")
+                   and not given.intersection(n["ids"])]
+        item.redelivery = ("retraction" if any(n["type"] == "retraction" for n in serious)
+                           else "expression_of_concern")
+        item.redelivery_notices = sorted({i for n in serious for i in n["ids"]})
+    return items
+
+
+def load_changed(conn: sqlite3.Connection, since: str, covered: int,
+                 queries: tuple[str, ...] = ()) -> list[Item]:
+    """Articles up to id `covered` (an earlier digest or export had them) that gained a
+    notice since `since`."""
+    return _load(conn, CHANGED, {"since": since, "covered": covered}, queries)
+
+
+def covered_through(conn: sqlite3.Connection) -> int:
+    """The highest article id an earlier digest or export covered (0: none yet)."""
+    return conn.execute("SELECT coalesce(max(article_id_through), 0) FROM outputs").fetchone()[0]
+
+
+def last_digest_at(conn: sqlite3.Connection) -> str | None:
+    return conn.execute("SELECT max(created_at) FROM outputs WHERE kind = 'digest'").fetchone()[0]
+
+
+def _load(conn: sqlite3.Connection, where: str, params: dict,
+          queries: tuple[str, ...]) -> list[Item]:
     items = []
-    for row in conn.execute(SELECT_ITEMS + " ORDER BY a.id",
-                            {"through": through, "since": since, "consumer": consumer}):
+    for row in conn.execute(SELECT_ITEMS + where + " ORDER BY a.id", params):
         matched = json.loads(row["queries"])
         if queries and not set(queries) & set(matched):
             continue
@@ -271,3 +379,17 @@ def _add_children(conn: sqlite3.Connection, items: list[Item]) -> None:
                               f"WHERE article_id IN ({marks}) "
                               f"ORDER BY article_id, author_position, position", chunk):
             by_id[r[0]].affiliations.append(r[1])
+        # The same notice from PubMed and Crossref once, as in the articles view.
+        for r in conn.execute(
+                f"SELECT article_id, kind, max(notice_pmid), max(notice_doi), min(date), "
+                f"max(source), min(first_seen_at), group_concat(id) FROM notice "
+                f"WHERE article_id IN ({marks}) GROUP BY article_id, kind, "
+                f"coalesce('a' || notice_article_id, 'd' || notice_doi, 'p' || notice_pmid) "
+                f"ORDER BY article_id, min(id)", chunk):
+            by_id[r[0]].notices.append({
+                "type": r[1], "pmid": r[2], "doi": r[3], "date": r[4], "source": r[5],
+                "first_seen_at": r[6], "ids": [int(i) for i in r[7].split(",")]})
+        for r in conn.execute(f"SELECT DISTINCT notice_article_id, kind, article_id FROM notice "
+                              f"WHERE notice_article_id IN ({marks}) AND article_id IS NOT NULL "
+                              f"ORDER BY notice_article_id, article_id", chunk):
+            by_id[r[0]].notice_for.append({"type": r[1], "article_id": r[2]})
