@@ -35,7 +35,9 @@ from harvester.lock import RunLock
 from harvester.outputs import digest as digest_module
 from harvester.outputs.delivery import Destination, save_output
 from harvester.outputs.export import FORMATS, write_export
-from harvester.outputs.items import known_queries, latest_article_id, load_items, parse_since
+from harvester.outputs.items import (covered_through, known_queries, last_digest_at,
+                                     latest_article_id, load_changed, load_items,
+                                     load_redeliveries, parse_since)
 from harvester.outputs.search import search as search_articles
 from harvester.pipeline import (Sources, due_queries, link_pubmed, lookup_crossref_notices,
                                 run_queries)
@@ -618,9 +620,12 @@ def digest(since, fmt, names, output, db_path, queries_dir):
         _check_query_names(conn, names)
         through = latest_article_id(conn)
         items = load_items(conn, through=through, since=since_iso, queries=names)
-        groups = digest_module.group_by_query(items, names)
+        changed = load_changed(conn, since=last_digest_at(conn) or since_iso,
+                               covered=covered_through(conn), queries=names)
+        research, left_out = digest_module.new_research(items)
+        groups = digest_module.group_by_query(research, names)
         render = digest_module.render_html if fmt == "html" else digest_module.render_markdown
-        text = render(groups, since_iso, db.now_iso(now))
+        text = render(groups, since_iso, db.now_iso(now), changed=changed, left_out=left_out)
         _deliver(conn, output, lambda stream: stream.write(text), kind="digest", fmt=fmt,
                  article_ids=[i.id for i in items], through=through)
     finally:
@@ -657,8 +662,12 @@ def export(fmt, since, consumer, names, output, db_path, queries_dir):
         through = latest_article_id(conn)
         items = load_items(conn, through=through, since=since_iso, queries=names,
                            consumer=consumer)
+        again = load_redeliveries(conn, consumer, names) if consumer else []
+        items += again
         _deliver(conn, output, lambda stream: write_export(fmt, items, stream), kind="export",
-                 fmt=fmt, article_ids=[i.id for i in items], through=through, consumer=consumer)
+                 fmt=fmt, article_ids=[i.id for i in items if not i.redelivery],
+                 through=through, consumer=consumer,
+                 notice_ids=[n for i in again for n in i.redelivery_notices])
     finally:
         conn.close()
     log.info("export: %d articles%s", len(items), f" for {consumer}" if consumer else "")

@@ -26,7 +26,7 @@ ALL = 9  # articles in the editorial database
 CLONAL = """\
 ### Clonal hematopoiesis-derived myeloid cells seed an immunosuppressive niche in early-stage lung adenocarcinoma.
 
-*Cancer cell* · 2025-11-13 · research  
+*Cancer Cell* · 2025-11-13 · research  
 Ferreira-Lam J, Adeyemi T, Kowalczyk R  
 Institutions: Greenhollow Comprehensive Cancer Center  
 Open access: **closed, free from 2026-11-13**  
@@ -36,7 +36,7 @@ Competing interests: declared: 2 of 3 authors; Bristol Myers Squibb, Novartis, P
 UNCHECKED = f"""\
 ### Trastuzumab deruxtecan & HER2-low ERBB2 tumours
 
-*Cancer cell* · {TODAY} · research  
+*Cancer Cell* · {TODAY} · research  
 Rossi MC, Okafor C  
 Institutions: University of Turin  
 Open access: **not yet checked**  
@@ -204,7 +204,7 @@ def test_jsonl_export_holds_every_article_whole(editorial, harvest):
         "pmid": 41212658, "doi": "10.1016/j.ccell.2025.10.007", "pmcid": None,
         "title": "Clonal hematopoiesis-derived myeloid cells seed an immunosuppressive niche in "
                  "early-stage lung adenocarcinoma.",
-        "abstract": clonal["abstract"], "journal": "Cancer cell", "volume": None, "issue": None,
+        "abstract": clonal["abstract"], "journal": "Cancer Cell", "volume": None, "issue": None,
         "pages": None, "pub_date": "2025-11-13", "epub_date": "2025-11-13",
         "publication_types": ["Journal Article"], "article_type": "research",
         "authors": ["Ferreira-Lam J", "Adeyemi T", "Kowalczyk R"],
@@ -215,7 +215,8 @@ def test_jsonl_export_holds_every_article_whole(editorial, harvest):
         "coi_statement": statement, "coi_organizations": ["Bristol Myers Squibb", "Novartis",
                                                           "Pfizer"],
         "coi_summary": "declared: 2 of 3 authors; Bristol Myers Squibb, Novartis, Pfizer",
-        "queries": ["her2", "trials"], "first_seen_at": clonal["first_seen_at"]}
+        "queries": ["her2", "trials"], "first_seen_at": clonal["first_seen_at"],
+        "notices": [], "redelivery": None}
     assert clonal["abstract"].startswith("Clonal hematopoiesis of indeterminate potential")
     # The contract's columns agree with the articles view.
     view = {r["pmid"]: r for r in rows(editorial, "SELECT * FROM articles")}
@@ -254,7 +255,7 @@ def test_ris_export_parses_back(editorial, harvest):
         "type_of_reference": "JOUR",
         "authors": ["Okonkwo-Reyes, Adaeze M", "Lindqvist, Henrik", "Tanaka, Mei",
                     "Dubois-Eriksen, Camille", "Whitfield, Robert J"],
-        "secondary_title": "Cancer cell", "year": "2025", "volume": "43", "number": "6",
+        "secondary_title": "Cancer Cell", "year": "2025", "volume": "43", "number": "6",
         "start_page": "1047", "end_page": "1064", "doi": "10.1016/j.ccell.2025.03.011",
         "urls": ["https://doi.org/10.1016/j.ccell.2025.03.011"]}
     assert entry["title"].startswith("Tumor-intrinsic ERBB2 dosage drives")
@@ -281,7 +282,7 @@ def test_bibtex_export_parses_back(editorial, harvest):
     assert {k: v for k, v in entry.items() if k != "abstract"} == {
         "author": "Rossi, Maria Chiara and Okafor, Chidi",
         "title": "Trastuzumab deruxtecan & HER2-low ERBB2 tumours",
-        "journal": "Cancer cell", "year": TODAY[:4], "volume": "43", "number": "11",
+        "journal": "Cancer Cell", "year": TODAY[:4], "volume": "43", "number": "11",
         "pages": "1–13", "doi": f"10.1016/j.ccell.{TODAY[:4]}.1",
         "url": f"https://doi.org/10.1016/j.ccell.{TODAY[:4]}.1", "pmid": "41000001",
         "note": "Competing interests: not yet checked. Open access: not yet checked"}

@@ -71,7 +71,7 @@ class Destination:
 
 def save_output(conn: sqlite3.Connection, destination: Destination, *, kind: str, fmt: str,
                 article_ids: list[int], through: int, consumer: str | None = None,
-                now: str | None = None) -> int:
+                now: str | None = None, notice_ids: list[int] = ()) -> int:
     """Publish the finished output and record it (and, for a consumer, each article delivered)
     in one transaction. Raises ConfigError if another export delivered some of these articles
     to the same consumer meanwhile; then nothing is published."""
@@ -93,6 +93,9 @@ def save_output(conn: sqlite3.Connection, destination: Destination, *, kind: str
         if consumer is not None:
             conn.executemany("INSERT INTO delivery VALUES (?, ?, ?)",
                              [(consumer, i, output_id) for i in article_ids])
+            # articles given again for a retraction or an expression of concern
+            conn.executemany("INSERT OR IGNORE INTO notice_delivery VALUES (?, ?, ?)",
+                             [(consumer, n, output_id) for n in notice_ids])
         destination.publish()
     return output_id
 

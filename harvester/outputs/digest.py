@@ -10,10 +10,22 @@ import html
 import re
 
 from harvester.outputs.items import (Item, article_type, author_line, coi_line, institution_line,
-                                     links, oa_badge, published)
+                                     is_notice, journal_name, links, notice_label, notice_url,
+                                     oa_badge, published, retracted)
 
 NO_QUERY = "(no saved query)"
 MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]<>#|])")
+
+
+CHANGED = "Changed since you covered it"
+
+
+def new_research(items: list[Item]) -> tuple[list[Item], int]:
+    """The items that are new research, and how many were left out: retracted articles are
+    never listed as new work, and a notice's own record is shown with its original (in its
+    entry, or under "Changed since you covered it"), not as a paper."""
+    kept = [i for i in items if not retracted(i) and not is_notice(i)]
+    return kept, len(items) - len(kept)
 
 
 def group_by_query(items: list[Item], queries: tuple[str, ...] = ()) -> list[tuple[str, list[Item]]]:
@@ -38,12 +50,19 @@ def heading(since: str, count: int) -> str:
 
 # --- Markdown -------------------------------------------------------------------------------
 
-def render_markdown(groups: list[tuple[str, list[Item]]], since: str, generated: str) -> str:
+def render_markdown(groups: list[tuple[str, list[Item]]], since: str, generated: str,
+                    changed: list[Item] = (), left_out: int = 0) -> str:
     count = len({i.id for _, items in groups for i in items})
     lines = [f"# Literature digest: {heading(since, count)}", "",
              f"Generated {generated}.", ""]
+    if changed:
+        lines += [f"## {CHANGED} ({len(changed)})", ""]
+        for item in changed:
+            lines += _markdown_item(item, changed=True)
     if not groups:
         lines += ["Nothing new.", ""]
+    if left_out:
+        lines += [_left_out(left_out), ""]
     for name, items in groups:
         lines += [f"## {_md(name)} ({len(items)})", ""]
         for item in items:
@@ -51,11 +70,33 @@ def render_markdown(groups: list[tuple[str, list[Item]]], since: str, generated:
     return "\n".join(lines)
 
 
-def _markdown_item(item: Item) -> list[str]:
-    meta = " · ".join(p for p in (f"*{_md(item.journal)}*" if item.journal else "",
+def _left_out(count: int) -> str:
+    return (f"{count} retracted article{'s' if count != 1 else ''} or notice record"
+            f"{'s' if count != 1 else ''} left out of the new research.")
+
+
+def _notice_lines(item: Item) -> list[tuple[str, str, str | None]]:
+    """(label with date, kind, url) for each notice about the item."""
+    found = []
+    for notice in item.notices:
+        label = notice_label(notice["type"])
+        if notice["date"]:
+            label += f", {notice['date']}"
+        found.append((label, notice["type"], notice_url(notice)))
+    return found
+
+
+def _markdown_item(item: Item, changed: bool = False) -> list[str]:
+    journal = journal_name(item)
+    meta = " · ".join(p for p in (f"*{_md(journal)}*" if journal else "",
                                   published(item) or "", article_type(item.publication_types))
                       if p)
     lines = [f"### {_md(item.title or '(no title)')}", "", meta + "  "]
+    for label, _, url in _notice_lines(item):
+        lines.append(f"**{_md(label)}**" + (f": [{_md(url)}](<{url}>)" if url else "") + "  ")
+    if changed:
+        return lines + [" · ".join(f"[{label}](<{url}>)" for label, url in links(item).items()),
+                        ""]
     if item.authors:
         lines.append(_md(author_line(item.authors)) + "  ")
     if item.affiliations:
@@ -94,6 +135,10 @@ article p { margin: .15rem 0; }
 .oa-unknown, .oa-unchecked { color: var(--muted); }
 .coi { font-size: .95rem; }
 .links a { color: var(--accent); margin-right: 1rem; font: .9rem system-ui, sans-serif; }
+.notice { font: 600 .95rem/1.4 system-ui, sans-serif; }
+.notice-retraction, .notice-expression_of_concern { color: #a01c1c; }
+.notice-correction, .notice-update { color: #6a3d00; }
+.left-out { color: var(--muted); font-size: .9rem; }
 .links .url { display: none; }
 @media print {
   body { margin: 0; max-width: none; font-size: 11pt; }
@@ -107,19 +152,28 @@ article p { margin: .15rem 0; }
 """
 
 
-def render_html(groups: list[tuple[str, list[Item]]], since: str, generated: str) -> str:
+def render_html(groups: list[tuple[str, list[Item]]], since: str, generated: str,
+                changed: list[Item] = (), left_out: int = 0) -> str:
     count = len({i.id for _, items in groups for i in items})
     title = f"Literature digest: {heading(since, count)}"
     parts = ['<!DOCTYPE html>', '<html lang="en">', '<head>', '<meta charset="utf-8">',
              '<meta name="viewport" content="width=device-width, initial-scale=1">',
              f"<title>{_h(title)}</title>", f"<style>{STYLE}</style>", "</head>", "<body>",
              f"<h1>{_h(title)}</h1>", f'<p class="generated">Generated {_h(generated)}.</p>']
+    entries = ([f'<li><a href="#changed">{_h(CHANGED)}</a> ({len(changed)})</li>']
+               if changed else [])
+    entries += [f'<li><a href="#q-{_anchor(name)}">{_h(name)}</a> ({len(items)})</li>'
+                for name, items in groups]
+    if entries:
+        parts.append("<nav><ul>" + "".join(entries) + "</ul></nav>")
+    if changed:
+        parts.append(f'<section id="changed"><h2>{_h(CHANGED)} ({len(changed)})</h2>')
+        parts += [_html_item(item, changed=True) for item in changed]
+        parts.append("</section>")
     if not groups:
         parts.append("<p>Nothing new.</p>")
-    else:
-        parts.append("<nav><ul>" + "".join(
-            f'<li><a href="#q-{_anchor(name)}">{_h(name)}</a> ({len(items)})</li>'
-            for name, items in groups) + "</ul></nav>")
+    if left_out:
+        parts.append(f'<p class="left-out">{_h(_left_out(left_out))}</p>')
     for name, items in groups:
         parts.append(f'<section id="q-{_anchor(name)}"><h2>{_h(name)} ({len(items)})</h2>')
         parts += [_html_item(item) for item in items]
@@ -128,16 +182,24 @@ def render_html(groups: list[tuple[str, list[Item]]], since: str, generated: str
     return "\n".join(parts)
 
 
-def _html_item(item: Item) -> str:
+def _html_item(item: Item, changed: bool = False) -> str:
     found = links(item)
     title = _h(item.title or "(no title)")
     first = next(iter(found.values()), None)
     if first:
         title = f'<a href="{_h(first)}">{title}</a>'
-    meta = " · ".join(_h(p) for p in (item.journal, published(item),
+    meta = " · ".join(_h(p) for p in (journal_name(item), published(item),
                                       article_type(item.publication_types)) if p)
     badge_class = f"oa-{item.oa_status}" if item.oa_status else "oa-unchecked"
     rows = [f"<h3>{title}</h3>", f'<p class="meta">{meta}</p>']
+    for label, kind, url in _notice_lines(item):
+        link = f': <a href="{_h(url)}">{_h(url)}</a>' if url else ""
+        rows.append(f'<p class="notice notice-{_h(kind)}">{_h(label)}{link}</p>')
+    if changed:
+        rows.append('<p class="links">' + "".join(
+            f'<a href="{_h(url)}">{_h(label)}<span class="url"> {_h(url)}</span></a>'
+            for label, url in found.items()) + "</p>")
+        return '<article class="changed">' + "".join(rows) + "</article>"
     if item.authors:
         rows.append(f'<p class="authors">{_h(author_line(item.authors))}</p>')
     if item.affiliations:

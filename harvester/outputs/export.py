@@ -15,14 +15,15 @@ import unicodedata
 from typing import TextIO
 
 from harvester.outputs.items import (Item, article_type, author_label, coi_line, institutions,
-                                     links, oa_badge)
+                                     journal_name, links, oa_badge)
 
 FORMATS = ("jsonl", "csv", "ris", "bibtex")
 RECORD_FIELDS = (
     "pmid", "doi", "pmcid", "title", "abstract", "journal", "volume", "issue", "pages",
     "pub_date", "epub_date", "publication_types", "article_type", "authors", "institutions",
     "url", "oa_status", "is_oa", "oa_url", "oa_license", "oa_summary", "coi_status",
-    "coi_statement", "coi_organizations", "coi_summary", "queries", "first_seen_at",
+    "coi_statement", "coi_organizations", "coi_summary", "queries", "first_seen_at", "notices",
+    "redelivery",
 )
 BIBTEX_SPECIAL = {"\\": r"\textbackslash{}", "{": r"\{", "}": r"\}", "&": r"\&", "%": r"\%",
                   "$": r"\$", "#": r"\#", "_": r"\_", "~": r"\textasciitilde{}",
@@ -34,7 +35,7 @@ def to_record(item: Item) -> dict:
     plus volume/issue/pages, article type, institutions, the main URL and the summaries."""
     return {
         "pmid": item.pmid, "doi": item.doi, "pmcid": item.pmcid, "title": item.title,
-        "abstract": item.abstract, "journal": item.journal, "volume": item.volume,
+        "abstract": item.abstract, "journal": journal_name(item), "volume": item.volume,
         "issue": item.issue, "pages": item.pages, "pub_date": item.pub_date,
         "epub_date": item.epub_date, "publication_types": item.publication_types,
         "article_type": article_type(item.publication_types),
@@ -45,6 +46,9 @@ def to_record(item: Item) -> dict:
         "coi_status": item.coi_status, "coi_statement": item.coi_statement,
         "coi_organizations": item.coi_organizations, "coi_summary": coi_line(item),
         "queries": item.queries, "first_seen_at": item.first_seen_at,
+        "notices": [{k: n[k] for k in ("type", "pmid", "doi", "date", "source")}
+                    for n in item.notices],
+        "redelivery": item.redelivery,
     }
 
 
@@ -70,15 +74,23 @@ def year_of(item: Item) -> str | None:
     return date[:4] if date and date[:4].isdigit() else None
 
 
+def notice_text(notice: dict) -> str:
+    """'retraction 10.1016/j.ccell.2026.01.002 (2026-01-05)': a notice on one line."""
+    ident = notice["doi"] or (f"PMID {notice['pmid']}" if notice["pmid"] else "")
+    return " ".join(p for p in (notice["type"], ident,
+                                f"({notice['date']})" if notice["date"] else "") if p)
+
+
 def notes(item: Item) -> list[str]:
-    """The COI and OA information, as notes for reference managers."""
+    """The notices, COI and OA information, as notes for reference managers."""
     coi = f"Competing interests: {coi_line(item)}"
     if item.coi_statement:
         coi += f". Statement: {item.coi_statement}"
     oa = f"Open access: {oa_badge(item)}"
     if item.oa_url:
         oa += f" ({item.oa_url}" + (f", {item.oa_license})" if item.oa_license else ")")
-    return [_one_line(coi), _one_line(oa)]
+    found = [f"Notice: {notice_text(n)}" for n in item.notices]
+    return found + [_one_line(coi), _one_line(oa)]
 
 
 def to_ris(item: Item) -> str:
@@ -87,7 +99,7 @@ def to_ris(item: Item) -> str:
     date = item.pub_date or item.epub_date
     tags: list[tuple[str, str | None]] = [("TY", "JOUR"), ("TI", item.title)]
     tags += [("AU", _ris_author(a)) for a in item.authors]
-    tags += [("T2", item.journal), ("PY", year_of(item)),
+    tags += [("T2", journal_name(item)), ("PY", year_of(item)),
              ("DA", "/".join(date.split("-")) + "/" if date else None), ("VL", item.volume),
              ("IS", item.issue), ("SP", start), ("EP", end), ("DO", item.doi),
              ("UR", main_url(item)), ("AN", str(item.pmid) if item.pmid else None),
@@ -108,7 +120,7 @@ def to_bibtex(item: Item) -> str:
     """One @article entry; values LaTeX-escaped, the key unique per article."""
     start, end = page_range(item.pages)
     fields = [("author", " and ".join(_bibtex_author(a) for a in item.authors) or None),
-              ("title", _tex(item.title)), ("journal", _tex(item.journal)),
+              ("title", _tex(item.title)), ("journal", _tex(journal_name(item))),
               ("year", year_of(item)), ("volume", _tex(item.volume)),
               ("number", _tex(item.issue)),
               ("pages", f"{_tex(start)}--{_tex(end)}" if start and end else _tex(start)),
@@ -153,8 +165,10 @@ def write_export(fmt: str, items: list[Item], stream: TextIO) -> None:
         writer = csv.DictWriter(stream, RECORD_FIELDS, lineterminator="\n")
         writer.writeheader()
         for item in items:
+            record = to_record(item)
+            record["notices"] = [notice_text(n) for n in record["notices"]]
             writer.writerow({k: "; ".join(v) if isinstance(v, list) else v
-                             for k, v in to_record(item).items()})
+                             for k, v in record.items()})
         return
     render = {"jsonl": lambda i: json.dumps(to_record(i), ensure_ascii=False) + "\n",
               "ris": to_ris, "bibtex": to_bibtex}[fmt]
