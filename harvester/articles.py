@@ -77,7 +77,8 @@ class PubmedWriter:
         self.to_index: list[tuple] = []  # (article id, stored title, stored abstract)
 
     def save(self, record: dict) -> tuple[int, str]:
-        """Returns (article id, "new" | "updated" | "unchanged").
+        """Returns (article id, "new" | "updated" | "merged" | "unchanged"): "merged" when the
+        record joins an article that only Crossref or a feed had described.
 
         A record whose raw XML is byte-identical to what is stored is left alone, so an
         overlapping window costs a lookup, not a rewrite. `first_seen_at` is written once.
@@ -120,7 +121,8 @@ class PubmedWriter:
                                 .fetchone())
             for table in CHILD_TABLES:
                 conn.execute(f"DELETE FROM {table} WHERE article_id = ?", (article_id,))
-            outcome = "updated"
+            # a revised PubMed record, or PubMed joining what Crossref or a feed stored
+            outcome = "updated" if row["pubmed_hash"] else "merged"
         self.to_index.append((article_id, *stored_text))
         self._collect(article_id, record)
         notices.link_article(conn, article_id, record["pmid"], record["doi"])
@@ -178,7 +180,9 @@ def find_article(conn: sqlite3.Connection, doi: str | None, url: str | None = No
 def save_by_doi(conn: sqlite3.Connection, source: str, fields: dict, authors: list[dict],
                 now: str) -> tuple[int, str]:
     """Insert or merge a Crossref or feed record into the article with its DOI (or, without a
-    DOI, its URL). Returns (article id, "new" | "updated" | "unchanged").
+    DOI, its URL). Returns (article id, "new" | "updated" | "merged" | "unchanged"):
+    "updated" when this source revised what it sent, "merged" when another source's article
+    gained fields from this one.
 
     Precedence is PubMed, then Crossref, then the feed: a stronger or equal source overwrites
     what it has, a weaker one only fills what is missing. Authors are written only by the
@@ -223,7 +227,10 @@ def save_by_doi(conn: sqlite3.Connection, source: str, fields: dict, authors: li
         for table in ("article_author", "article_affiliation"):
             conn.execute(f"DELETE FROM {table} WHERE article_id = ?", (article_id,))
         _write_authors(conn, article_id, authors)
-    return article_id, "updated" if changed or replace_authors else "unchanged"
+    if not changed and not replace_authors:
+        return article_id, "unchanged"
+    # the same source revised what it sent, or another source's article gained its fields
+    return article_id, "updated" if current == source else "merged"
 
 
 def index_text(conn: sqlite3.Connection, entries: list[tuple[int, str | None, str | None]]
@@ -283,9 +290,10 @@ def merge_articles(conn: sqlite3.Connection, keep: int, drop: int) -> None:
 
 
 def save_query_match(conn: sqlite3.Connection, article_id: int, query: str, now: str,
-                     run_id: int | None) -> None:
-    conn.execute("INSERT OR IGNORE INTO query_match VALUES (?, ?, ?, ?)",
-                 (article_id, query, now, run_id))
+                     run_id: int | None) -> bool:
+    """Record that the query matched the article; True the first time it does."""
+    return conn.execute("INSERT OR IGNORE INTO query_match VALUES (?, ?, ?, ?)",
+                        (article_id, query, now, run_id)).rowcount == 1
 
 
 def stored_pmids(conn: sqlite3.Connection, pmids: list[int]) -> set[int]:

@@ -222,6 +222,7 @@ def _collect(conn, http, settings: Settings, email: str, todo: list[Query], now:
         link_code = max(link_code, e.exit_code)
     for ledger in result.ledgers:
         if ledger.status != "ok" or (not _quiet() and (ledger.new or ledger.updated
+                                                     or ledger.already_stored
                                                      or ledger.missing)):
             click.echo(_summary_line(ledger))
     arrived = notices.arrived_for_stored(conn, db.now_iso(now))
@@ -233,10 +234,7 @@ def _collect(conn, http, settings: Settings, email: str, todo: list[Query], now:
 
 
 def _summary_line(ledger) -> str:
-    line = (f"{ledger.query}: {ledger.status}, {ledger.found} found, "
-            f"{ledger.new} new, {ledger.updated} updated")
-    if ledger.missing:
-        line += f", {len(ledger.missing)} missing"
+    line = f"{ledger.query}: {ledger.status}, {ledger.counts()}"
     if ledger.errors:
         line += f": {ledger.errors[-1]}"
         if len(ledger.errors) > 1:

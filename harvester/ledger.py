@@ -30,7 +30,8 @@ class Ledger:
     found: int = 0  # what the source listed: esearch hits, Crossref works, kept feed entries
     fetched: int = 0
     new: int = 0
-    updated: int = 0
+    updated: int = 0  # changed: their source revised them
+    already_stored: int = 0  # stored before (another query or source), matched now
     missing: list[int] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
@@ -39,7 +40,19 @@ class Ledger:
     def values(self) -> dict:
         return {k: getattr(self, k) for k in (
             "source", "status", "window_start", "window_end", "windows", "found",
-            "fetched", "new", "updated", "missing", "warnings", "errors")}
+            "fetched", "new", "updated", "already_stored", "missing", "warnings", "errors")}
+
+    def counts(self) -> str:
+        """'47 found, 25 new, 22 already stored, 3 changed, 1 missing' (parts at 0 left out,
+        but for found and new)."""
+        parts = [f"{self.found} found", f"{self.new} new"]
+        if self.already_stored:
+            parts.append(f"{self.already_stored} already stored")
+        if self.updated:
+            parts.append(f"{self.updated} changed")
+        if self.missing:
+            parts.append(f"{len(self.missing)} missing")
+        return ", ".join(parts)
 
     def warn(self, warning: str) -> None:
         """Log a warning once and keep it in the query's ledger."""

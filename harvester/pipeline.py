@@ -123,8 +123,7 @@ def harvest_query(conn: sqlite3.Connection, sources: Sources, query: Query, ledg
         ledgers.save_query_state(conn, query.name, query.source, last_status=ledger.status,
                                  last_error=harvest.set_aside[-1] if harvest.set_aside else None,
                                  last_success_at=finished)
-    log.info("%s: %d found, %d new, %d updated%s", query.name, ledger.found, ledger.new,
-             ledger.updated, f", {len(ledger.missing)} missing" if ledger.missing else "")
+    log.info("%s: %s", query.name, ledger.counts())
 
 
 def lookup_crossref_notices(conn: sqlite3.Connection, crossref: Crossref,

@@ -78,7 +78,7 @@ def test_an_invalid_query_file_is_skipped_and_the_others_run(workdir, fake, harv
     result = harvest("run", "--no-enrich")
 
     assert result.exit_code == 2
-    assert result.out == "good: ok, 1 found, 1 new, 0 updated\n"
+    assert result.out == "good: ok, 1 found, 1 new\n"
     assert ("Error: queries/broken.toml: schedule = 'fortnightly' is not valid; use hourly, "
             "daily, weekly or a 5-field cron expression like '0 6 * * 1-5'\n") in result.err
     assert rows(DB, "SELECT queries FROM articles") == [{"queries": '["good"]'}]
@@ -225,14 +225,14 @@ def test_installed_command_against_loopback(workdir, fake, oa, httpserver):
                           capture_output=True, text=True, timeout=60, cwd=workdir)
 
     assert done.returncode == 0, done.stderr
-    assert done.stdout == ("her2: ok, 2 found, 2 new, 0 updated\n"
+    assert done.stdout == ("her2: ok, 2 found, 2 new\n"
                            "open access: 2 checked, 2 changed, 1 open\n"
                            "conflicts of interest: 2 checked, 1 statements, 1 declared\n")
     assert done.stderr == ""  # no terminal (cron): nothing to mail when all went well
     log_lines = (workdir / "logs" / "harvest.log").read_text().splitlines()
     assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[+-]\d{4} INFO her2: edat "
                         r"2025-01-01\.\.\d{4}-\d\d-\d\d: 2 records", log_lines[0])
-    assert log_lines[1].endswith(" INFO her2: 2 found, 2 new, 0 updated")
+    assert log_lines[1].endswith(" INFO her2: 2 found, 2 new")
     assert rows(workdir / DB, "SELECT pmid, doi, journal, oa_status, is_oa, oa_url FROM articles "
                               "ORDER BY pmid") == [
         {"pmid": 41028430, "doi": "10.1016/j.semcancer.2025.02.004",

@@ -38,7 +38,7 @@ def test_crossref_query_stores_the_journal_works(workdir, harvest, fake, crossre
     result = harvest("run", "--no-enrich")
 
     assert result.exit_code == 0, result.err
-    assert result.out == "cancer-cell: ok, 2 found, 2 new, 0 updated\n"
+    assert result.out == "cancer-cell: ok, 2 found, 2 new\n"
     assert "cancer-cell: ISSN 1878-3686: Crossref does not key the journal by this ISSN " \
            "(HTTP 404); skipped" in result.err
     db = workdir / "data" / "harvest.db"
@@ -139,7 +139,7 @@ def test_deep_paging_follows_url_encoded_cursors(workdir, harvest, fake, crossre
     result = harvest("run", "--no-enrich")
 
     assert result.exit_code == 0, result.err
-    assert result.out == "cc: ok, 5 found, 5 new, 0 updated\n"
+    assert result.out == "cc: ok, 5 found, 5 new\n"
     # 3 pages of 2, 2 and 1, then the empty page that ends the listing
     assert [(c["rows"], len(c["cursor"]) > 1) for _, c in crossref.requests] == [
         ("2", False), ("2", True), ("2", True), ("2", True)]
@@ -187,7 +187,7 @@ def test_no_issn_known_to_crossref_fails_the_query(workdir, harvest, fake, cross
     result = harvest("run", "--no-enrich")
 
     assert result.exit_code == 1
-    assert result.out == (f"cc: failed, 0 found, 0 new, 0 updated: Crossref knows the journal by "
+    assert result.out == (f"cc: failed, 0 found, 0 new: Crossref knows the journal by "
                           f"none of the ISSNs 0000-0000; check `issn` in {path.relative_to(workdir)}"
                           "\n")
     assert "Traceback" not in result.err
@@ -202,7 +202,7 @@ def test_server_errors_are_retried_and_a_validation_failure_is_named(workdir, ha
     write_query(workdir / "queries", "cc", source="crossref", issn="1535-6108",
                 start="2025-11-01")
     crossref.faults = [(503, "busy")]
-    assert harvest("run", "--no-enrich").out == "cc: ok, 1 found, 1 new, 0 updated\n"
+    assert harvest("run", "--no-enrich").out == "cc: ok, 1 found, 1 new\n"
 
     crossref.faults = [(400, json.dumps({
         "status": "failed", "message-type": "validation-failure",
@@ -210,6 +210,6 @@ def test_server_errors_are_retried_and_a_validation_failure_is_named(workdir, ha
                      "message": "This route does not support select"}]}))]
     result = harvest("run", "--no-enrich", "--all")
     assert result.exit_code == 1
-    assert result.out == ("cc: failed, 0 found, 0 new, 0 updated: Crossref refused the request "
+    assert result.out == ("cc: failed, 0 found, 0 new: Crossref refused the request "
                           "for 1535-6108: validation-failure: This route does not support select "
                           "(HTTP 400)\n")

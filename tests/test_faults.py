@@ -62,7 +62,7 @@ def test_a_fault_then_success_loses_nothing(two_records, harvest, endpoint, faul
     result = harvest("run", "--no-enrich")
 
     assert result.exit_code == 0, result.err
-    assert result.out == "her2: ok, 2 found, 2 new, 0 updated\n"
+    assert result.out == "her2: ok, 2 found, 2 new\n"
     assert [r["pmid"] for r in rows(DB, "SELECT pmid FROM articles ORDER BY pmid")] == [
         41000001, 41000002]
     assert "retry 1/3" in result.err
@@ -90,7 +90,7 @@ def test_a_fault_that_persists_fails_the_query_and_writes_nothing(two_records, h
 
     assert result.exit_code == 1
     message = f"{reason} (gave up after 4 attempts)"
-    assert result.out == f"her2: failed, 0 found, 0 new, 0 updated: {message}\n"
+    assert result.out == f"her2: failed, 0 found, 0 new: {message}\n"
     assert rows(DB, "SELECT count(*) AS n FROM article") == [{"n": 0}]
     assert rows(DB, "SELECT count(*) AS n FROM query_match") == [{"n": 0}]
     assert rows(DB, "SELECT collected_through, last_status, last_error FROM query_state") == [
@@ -102,7 +102,7 @@ def test_a_fault_that_persists_fails_the_query_and_writes_nothing(two_records, h
     two_records.faults[endpoint].clear()
     result = harvest("run", "--no-enrich")
     assert result.exit_code == 0
-    assert result.out == "her2: ok, 2 found, 2 new, 0 updated\n"
+    assert result.out == "her2: ok, 2 found, 2 new\n"
 
 
 def test_a_4xx_is_not_retried(two_records, harvest):
@@ -111,7 +111,7 @@ def test_a_4xx_is_not_retried(two_records, harvest):
     result = harvest("run", "--no-enrich")
 
     assert result.exit_code == 1
-    assert result.out == (f"her2: failed, 0 found, 0 new, 0 updated: esearch edat "
+    assert result.out == (f"her2: failed, 0 found, 0 new: esearch edat "
                           f"2025-01-01..{TODAY}: HTTP 400 Bad Request\n")
     assert len(two_records.calls("esearch")) == 1
 
@@ -144,7 +144,7 @@ def test_a_response_over_the_size_cap_is_refused(two_records, harvest, monkeypat
     result = harvest("run", "--no-enrich")
 
     assert result.exit_code == 1
-    assert result.out == ("her2: failed, 0 found, 0 new, 0 updated: efetch 1-2: response of "
+    assert result.out == ("her2: failed, 0 found, 0 new: efetch 1-2: response of "
                           f"{len(huge.encode()):,} bytes is over the 1,048,576-byte cap\n")
     assert len(two_records.calls("efetch")) == 1  # not retried
     assert rows(DB, "SELECT count(*) AS n FROM article") == [{"n": 0}]

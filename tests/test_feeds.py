@@ -39,7 +39,7 @@ def test_two_feeds_give_one_row_per_article(workdir, harvest, fake, crossref, fe
     result = harvest("run", "--no-enrich")
 
     assert result.exit_code == 0, result.err
-    assert result.out == "cc-feed: ok, 5 found, 4 new, 0 updated\n"
+    assert result.out == "cc-feed: ok, 5 found, 4 new\n"
     assert f"cc-feed: entry without a DOI, stored by its link: {LINK_C}" in result.err
     db = workdir / "data" / "harvest.db"
     assert rows(db, "SELECT doi, url, title, abstract, journal, epub_date, metadata_source, "
@@ -139,7 +139,7 @@ def test_a_bot_challenge_is_blocked_not_empty(workdir, harvest, fake, crossref, 
                "automated clients; a crossref query can cover this journal instead")
     assert result.exit_code == 1
     assert result.out == (
-        f"cc-feed: failed, 2 found, 2 new, 0 updated: {feeds.url('as403')}: "
+        f"cc-feed: failed, 2 found, 2 new: {feeds.url('as403')}: "
         f"{blocked.format(403)}; {feeds.url('as200')}: {blocked.format(200)}\n")
     assert "Traceback" not in result.err
     db = workdir / "data" / "harvest.db"
@@ -173,7 +173,7 @@ def test_responses_that_are_not_feeds_are_errors(workdir, harvest, fake, crossre
     missing = (f"{feeds.url('missing')}: an HTML page (HTTP 404), not a feed; check the feed "
                "address")
     broken = (rf"{re.escape(feeds.url('broken'))}: malformed or truncated feed XML \(.+\) \(gave up after 4 attempts\)")
-    assert re.fullmatch(rf"cc-feed: failed, 0 found, 0 new, 0 updated: {re.escape(html)}; "
+    assert re.fullmatch(rf"cc-feed: failed, 0 found, 0 new: {re.escape(html)}; "
                         rf"{broken}; {re.escape(missing)}\n", result.out), result.out
     assert rows(workdir / "data" / "harvest.db", "SELECT count(*) AS n FROM article") == [{"n": 0}]
 
@@ -187,7 +187,7 @@ def test_a_feed_with_a_glitch_is_read_with_a_warning(workdir, harvest, fake, cro
     result = harvest("run", "--no-enrich")
 
     assert result.exit_code == 0, result.err
-    assert result.out == "cc-feed: ok, 2 found, 2 new, 0 updated\n"
+    assert result.out == "cc-feed: ok, 2 found, 2 new\n"
     [ledger] = rows(workdir / "data" / "harvest.db", "SELECT warnings FROM run_queries")
     [warning] = json.loads(ledger["warnings"])
     assert warning.startswith(f"{feeds.url(CURRENT)}: feed has a glitch but was read (")

@@ -189,5 +189,5 @@ def test_a_server_that_never_answers_times_out_instead_of_hanging(workdir, fake,
 
     assert result.exit_code == 1
     today = dt.datetime.now(dt.timezone.utc).date()
-    assert result.out == (f"her2: failed, 0 found, 0 new, 0 updated: esearch edat "
+    assert result.out == (f"her2: failed, 0 found, 0 new: esearch edat "
                           f"2025-01-01..{today}: timed out (gave up after 2 attempts)\n")

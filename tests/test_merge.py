@@ -42,7 +42,7 @@ def test_crossref_first_then_pubmed(workdir, harvest, fake, crossref):
     result = harvest("run", "--no-enrich", "--query", "pm")
 
     assert result.exit_code == 0, result.err
-    assert result.out == "pm: ok, 1 found, 0 new, 1 updated\n"
+    assert result.out == "pm: ok, 1 found, 0 new, 1 already stored\n"
     assert the_article(workdir) == {
         "pmid": PMID, "doi": DOI, "title": PUBMED_TITLE, "metadata_source": "pubmed",
         "first_seen_at": first["first_seen_at"], "queries": '["cc","pm"]',
@@ -61,7 +61,7 @@ def test_pubmed_first_then_crossref(workdir, harvest, fake, crossref):
 
     assert result.exit_code == 0, result.err
     # PubMed's fields win; Crossref only adds what PubMed lacks (the landing-page URL)
-    assert result.out == "cc: ok, 1 found, 0 new, 1 updated\n"
+    assert result.out == "cc: ok, 1 found, 0 new, 1 already stored\n"
     assert the_article(workdir) == {
         "pmid": PMID, "doi": DOI, "title": PUBMED_TITLE, "metadata_source": "pubmed",
         "first_seen_at": first["first_seen_at"], "queries": '["cc","pm"]',

@@ -82,7 +82,7 @@ def test_a_record_that_cannot_be_read_is_set_aside_and_retried_when_it_changes(
 
     first = harvest("run", "--no-enrich")
     assert first.exit_code == 1
-    assert first.out == ("pm: partial, 3 found, 2 new, 0 updated: set aside pubmed record "
+    assert first.out == ("pm: partial, 3 found, 2 new: set aside pubmed record "
                          "40000002: AttributeError: 'NoneType' object has no attribute 'find'\n")
     assert "Traceback" not in first.err
     assert rows(DB, "SELECT pmid FROM article ORDER BY pmid") == [{"pmid": 40000001},
@@ -126,7 +126,7 @@ def test_a_crossref_work_that_cannot_be_stored_is_set_aside(workdir, harvest, fa
     result = harvest("run", "--no-enrich")
     assert result.exit_code == 1
     assert result.out == (
-        "cc: partial, 3 found, 2 new, 0 updated: set aside crossref record "
+        "cc: partial, 3 found, 2 new: set aside crossref record "
         "10.1016/j.ccell.2025.11.002: TypeError: expected string or bytes-like object, got "
         "'dict'\n")
     assert rows(DB, "SELECT doi, title, pub_date, epub_date FROM article ORDER BY doi") == [
@@ -153,9 +153,9 @@ def test_any_error_in_one_query_fails_that_query_alone(workdir, harvest, fake, m
     write_query(workdir / "queries", "b-pm", term="cancer cell[ta]", start="2025-11-01")
     result = harvest("run", "--no-enrich")
     assert result.exit_code == 1
-    assert result.out == ("a-cc: failed, 0 found, 0 new, 0 updated: unexpected KeyError: "
+    assert result.out == ("a-cc: failed, 0 found, 0 new: unexpected KeyError: "
                           "'collected_through' (run with -v for the traceback)\n"
-                          "b-pm: ok, 1 found, 1 new, 0 updated\n")
+                          "b-pm: ok, 1 found, 1 new\n")
     assert rows(DB, "SELECT query, status FROM run_queries ORDER BY query") == [
         {"query": "a-cc", "status": "failed"}, {"query": "b-pm", "status": "ok"}]
     assert rows(DB, "SELECT status FROM runs") == [{"status": "partial"}]

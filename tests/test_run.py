@@ -26,7 +26,7 @@ def test_first_run_stores_what_the_server_holds(workdir, fake, harvest):
     result = harvest("run", "--no-enrich")
 
     assert result.exit_code == 0, result.err
-    assert result.out == "her2: ok, 2 found, 2 new, 0 updated\n"
+    assert result.out == "her2: ok, 2 found, 2 new\n"
     articles = rows(DB, "SELECT * FROM articles ORDER BY pmid")
     first_seen = articles[0]["first_seen_at"]
     assert first_seen.endswith("Z") and first_seen.startswith(str(TODAY.year))
@@ -81,7 +81,7 @@ def test_second_run_fetches_only_the_new_window(workdir, fake, harvest):
     result = harvest("run", "--no-enrich", "--all")
 
     assert result.exit_code == 0, result.err
-    assert result.out == "her2: ok, 1 found, 1 new, 0 updated\n"
+    assert result.out == "her2: ok, 1 found, 1 new\n"
     edat, mdat = fake.calls("esearch")
     assert (edat["datetype"], edat["mindate"], edat["maxdate"]) == (
         "edat", ymd(TODAY - dt.timedelta(days=2)), ymd(TODAY))
@@ -124,7 +124,7 @@ def test_mdat_pass_updates_stored_rows(workdir, fake, harvest):
     result = harvest("run", "--no-enrich", "--all")
 
     assert result.exit_code == 0, result.err
-    assert result.out == "her2: ok, 0 found, 0 new, 1 updated\n"
+    assert result.out == "her2: ok, 0 found, 0 new, 1 changed\n"
     [after] = rows(DB, "SELECT coi_statement, first_seen_at, updated_at FROM articles "
                        "WHERE pmid = 41000001")
     assert after["coi_statement"] == "Declaration of interests A.B. is a consultant for Roche."
@@ -160,7 +160,7 @@ def test_count_above_the_cap_is_split_into_windows(workdir, fake, harvest):
     result = harvest("run", "--no-enrich", "--since", "2025-01-01")
 
     assert result.exit_code == 0, result.err
-    assert result.out == "big: ok, 12000 found, 12000 new, 0 updated\n"
+    assert result.out == "big: ok, 12000 found, 12000 new\n"
     assert rows(DB, "SELECT count(*) AS n, min(pmid) AS lo, max(pmid) AS hi FROM article") == [
         {"n": 12000, "lo": 41100001, "hi": 41112000}]
     [ledger] = rows(DB, "SELECT windows FROM run_queries")
@@ -183,7 +183,7 @@ def test_a_single_day_above_the_cap_is_an_error(workdir, fake, harvest):
     assert result.exit_code == 1
     message = ("edat 2025-01-02 alone matches 10000 records, more than PubMed's esearch cap of "
                "9999; narrow the term of query 'flood'")
-    assert result.out == f"flood: failed, 0 found, 0 new, 0 updated: {message}\n"
+    assert result.out == f"flood: failed, 0 found, 0 new: {message}\n"
     assert rows(DB, "SELECT count(*) AS n FROM article") == [{"n": 0}]
     [state] = rows(DB, "SELECT collected_through, last_status, last_error FROM query_state")
     assert state == {"collected_through": None, "last_status": "failed", "last_error": message}
@@ -199,7 +199,7 @@ def test_pmids_missing_from_efetch_are_asked_again_then_recorded(workdir, fake, 
     result = harvest("run", "--no-enrich")
 
     assert result.exit_code == 0
-    assert result.out == "her2: ok, 2 found, 1 new, 0 updated, 1 missing\n"
+    assert result.out == "her2: ok, 2 found, 1 new, 1 missing\n"
     retry = fake.calls("efetch")[-1]
     assert retry["id"] == "41000002"
     assert rows(DB, "SELECT missing FROM run_queries") == [{"missing": "[41000002]"}]
@@ -209,7 +209,7 @@ def test_pmids_missing_from_efetch_are_asked_again_then_recorded(workdir, fake, 
     # Next run, PubMed returns it: it is stored and no longer missing.
     fake.withheld = set()
     result = harvest("run", "--no-enrich", "--all")
-    assert result.out == "her2: ok, 0 found, 1 new, 0 updated\n"
+    assert result.out == "her2: ok, 0 found, 1 new\n"
     assert [r["pmid"] for r in rows(DB, "SELECT pmid FROM articles ORDER BY pmid")] == [
         41000001, 41000002]
     assert rows(DB, "SELECT * FROM missing_pmid") == []
@@ -225,8 +225,8 @@ def test_one_failing_query_does_not_stop_the_others(workdir, fake, harvest):
 
     assert result.exit_code == 1
     lines = result.out.splitlines()
-    assert lines[0] == "a-good: ok, 1 found, 1 new, 0 updated"
-    assert lines[1] == ("b-bad: failed, 0 found, 0 new, 0 updated: esearch edat "
+    assert lines[0] == "a-good: ok, 1 found, 1 new"
+    assert lines[1] == ("b-bad: failed, 0 found, 0 new: esearch edat "
                         f"2025-01-01..{TODAY}: E-utilities error: Search Backend failed: "
                         "timeout (gave up after 4 attempts)")
     assert len([c for c in fake.calls("esearch") if c["term"] == "bad"]) == 4
@@ -297,6 +297,6 @@ def test_a_record_efetch_was_not_asked_for_is_left_out(workdir, fake, harvest):
 
     result = harvest("run", "--no-enrich")
 
-    assert result.out == "her2: ok, 1 found, 1 new, 0 updated\n"
+    assert result.out == "her2: ok, 1 found, 1 new\n"
     assert "her2: efetch returned PMID 41999999, which was not asked for; left out" in result.err
     assert rows(DB, "SELECT pmid FROM articles") == [{"pmid": 41000001}]

@@ -59,7 +59,8 @@ class Harvest:
         self.progress = progress or (lambda query, done, total: None)
         self.seen: set[int] = set()  # article ids stored by this run
         self.new: set[int] = set()
-        self.updated: set[int] = set()
+        self.updated: set[int] = set()  # changed: their source revised them
+        self.already: set[int] = set()  # stored before, matched by this query for the first time
         self.rejected = ledgers.rejected_hashes(conn)  # (source, id) -> hash, as set aside
         self.set_aside: list[str] = []  # this run's records that could not be stored
 
@@ -82,18 +83,23 @@ class Harvest:
         self.ledger.window_start, self.ledger.window_end = start.isoformat(), self.today.isoformat()
         return start
 
-    def tally(self, article_id: int, outcome: str) -> None:
-        """Count one stored article (in memory; commit_counts() writes the counts)."""
+    def tally(self, article_id: int, outcome: str, first_match: bool = False) -> None:
+        """Count one stored article (in memory; commit_counts() writes the counts).
+        first_match: this query matched the article for the first time (an article another
+        query or source stored before is "already stored" for this one)."""
         self.seen.add(article_id)
         if outcome == "new":
             self.new.add(article_id)
         elif outcome == "updated" and article_id not in self.new:
             self.updated.add(article_id)
+        if first_match and outcome != "new" and article_id not in self.new:
+            self.already.add(article_id)
 
     def commit_counts(self) -> None:
         """Write the counts to the ledger row, inside the caller's transaction."""
         self.ledger.fetched = len(self.seen)
         self.ledger.new, self.ledger.updated = len(self.new), len(self.updated)
+        self.ledger.already_stored = len(self.already)
         self.save_ledger()
 
     def save_ledger(self) -> None:

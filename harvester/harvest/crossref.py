@@ -55,14 +55,15 @@ class CrossrefHarvest(Harvest):
                     self.tally(*stored)
             self.commit_counts()
 
-    def _store_work(self, work: dict, now: str) -> tuple[int, str] | None:
+    def _store_work(self, work: dict, now: str) -> tuple[int, str, bool] | None:
         record = work_to_record(work)
         if not record["doi"]:
             self.warn("a Crossref work without a DOI; skipped")
             return None
         article_id, outcome = store_crossref(self.conn, record, now)
-        articles.save_query_match(self.conn, article_id, self.query.name, now, self.run_id)
-        return article_id, outcome
+        first = articles.save_query_match(self.conn, article_id, self.query.name, now,
+                                          self.run_id)
+        return article_id, outcome, first
 
 
 def store_crossref(conn: sqlite3.Connection, record: dict, now: str) -> tuple[int, str]:

@@ -107,8 +107,9 @@ class FeedHarvest(Harvest):
         self.conn.execute(SAVE_FEED_ENTRY, (
             url, key, article_id, doi, entry["title"], link, json.dumps(entry["authors"]),
             entry["published_at"], entry["section"], entry["summary"], now, now))
-        articles.save_query_match(self.conn, article_id, self.query.name, now, self.run_id)
-        self.tally(article_id, outcome)
+        first = articles.save_query_match(self.conn, article_id, self.query.name, now,
+                                          self.run_id)
+        self.tally(article_id, outcome, first)
 
     def _link_doi(self, article_id: int, doi: str) -> None:
         """An entry first seen without a DOI now has one: give its article the DOI, or fold it

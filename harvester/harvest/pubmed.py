@@ -169,11 +169,11 @@ class PubmedHarvest(Harvest):
             self.tally(*stored)
         self.progress(self.query.name, len(self.pmids), self.expected)
 
-    def _store_record(self, record: dict, now: str, matched: bool) -> tuple[int, str]:
+    def _store_record(self, record: dict, now: str, matched: bool) -> tuple[int, str, bool]:
         article_id, outcome = self.writer.save(record)
-        if matched:
-            articles.save_query_match(self.conn, article_id, self.query.name, now, self.run_id)
-        return article_id, outcome
+        first = matched and articles.save_query_match(self.conn, article_id, self.query.name,
+                                                      now, self.run_id)
+        return article_id, outcome, first
 
 
 def _date(value: str | None) -> dt.date | None:

@@ -69,3 +69,7 @@ CREATE TRIGGER article_notice_check_pmid AFTER UPDATE OF pmid ON article
 WHEN new.pmid IS NOT NULL BEGIN
     DELETE FROM notice_check WHERE article_id = new.id;
 END;
+
+-- Per query and run: articles stored before (by another query or source) that this query
+-- matched for the first time; `updated` counts those whose source revised them.
+ALTER TABLE run_queries ADD COLUMN already_stored INTEGER NOT NULL DEFAULT 0;
