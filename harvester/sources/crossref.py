@@ -26,10 +26,32 @@ log = logging.getLogger(__name__)
 # Works per page: a Cancer Cell page of 200 with abstracts is about 1 MB.
 ROWS = 200
 # Only the fields we store: references and relations would make pages ten times larger.
+# `update-to` (on a notice) and `updated-by` (on the original) are selectable: both are in the
+# list of select values the API itself answers an unknown select with (copied into client docs,
+# e.g. Perl REST::Client::CrossRef's works_from_doi, "Fields that may be used for selection",
+# October 2018).
 SELECT = ",".join((
     "DOI", "title", "container-title", "short-container-title", "ISSN", "issn-type", "type",
     "publisher", "volume", "issue", "page", "published-online", "published-print", "issued",
-    "created", "URL", "author", "license", "abstract"))
+    "created", "URL", "author", "license", "abstract", "update-to", "updated-by"))
+# Crossmark update types (`update-to[].type`, `updated-by[].type`) -> harvester's four notice
+# kinds. NLM files partial retractions and addenda as errata, and so do we; a withdrawal (an
+# article in press taken back) and a removal (taken down for legal reasons) leave the paper as
+# unusable as a retraction does. A type not listed is kept as "update": something changed.
+UPDATE_TYPES = {
+    "retraction": "retraction",
+    "withdrawal": "retraction",
+    "removal": "retraction",
+    "partial_retraction": "correction",
+    "correction": "correction",
+    "corrigendum": "correction",
+    "erratum": "correction",
+    "addendum": "correction",
+    "clarification": "correction",
+    "expression_of_concern": "expression_of_concern",
+    "new_version": "update",
+    "new_edition": "update",
+}
 # Licences that make a work free to read (Elsevier's open archive and Creative Commons).
 OPEN_LICENSE = re.compile(r"creativecommons\.org|elsevier\.com/open-access/userlicense",
                           re.IGNORECASE)
@@ -169,7 +191,44 @@ def work_to_record(work: dict) -> dict:
         "authors": [author_to_record(a) for a in work.get("author") or []],
         "licenses": [license_to_record(item) for item in work.get("license") or []],
         "abstract": flatten_jats(work.get("abstract")),
+        "update_to": parse_updates(work.get("update-to")),
+        "updated_by": parse_updates(work.get("updated-by")),
     }
+
+
+def parse_updates(updates: list[dict] | None) -> list[dict]:
+    """Crossmark updates -> [{"type", "update_type", "doi", "date", "source", "label"}].
+
+    `update-to` on a notice names the works it updates; `updated-by` on a work names its
+    notices. `type` is one of UPDATE_TYPES' four kinds, `update_type` Crossref's own word,
+    `date` the ISO (possibly partial) day the update was published, `source` "publisher" or
+    "retraction-watch" (Crossref adds Retraction Watch's records, with its own `record-id`, next
+    to what publishers deposit, so one notice can appear once from each). Entries without a DOI
+    cannot be linked and are left out; exact repeats are listed once.
+    """
+    out: list[dict] = []
+    for update in updates or []:
+        doi = normalize_doi(update.get("DOI"))
+        if not doi:
+            continue
+        raw_type = update.get("type")
+        updated = update.get("updated") or {}
+        entry = {
+            "type": UPDATE_TYPES.get((raw_type or "").lower(), "update"),
+            "update_type": raw_type,
+            "doi": doi,
+            "date": date_parts(updated) or _day(updated.get("date-time")),
+            "source": update.get("source"),
+            "label": update.get("label"),
+        }
+        if entry not in out:
+            out.append(entry)
+    return out
+
+
+def _day(date_time: str | None) -> str | None:
+    """"2010-02-06T00:00:00Z" -> "2010-02-06"."""
+    return date_time[:10] if date_time and len(date_time) >= 10 else None
 
 
 def author_to_record(author: dict) -> dict:

@@ -467,8 +467,9 @@ def parse_notices(comments: ET.Element | None) -> list[dict]:
     if comments is None:
         return []
     notices = []
-    # One dict lookup per link: a research article's list is mostly "Cites" (50 in a 2017 Gut
-    # record), and only the rare notice link is read further.
+    # One dict lookup per link: a research article's list is mostly "Cites" (49 in a 2017 Gut
+    # record), and only the rare notice link is read further. 4 us a record for that list,
+    # against 170-300 us for parsing the whole record.
     for link in comments:
         ref_type = link.get("RefType")
         kind = NOTICE_REF_TYPES.get(ref_type)
