@@ -138,7 +138,8 @@ def test_update_types_and_odd_entries():
         # Only a date-time, no date-parts; a DOI as a resolver URL.
         {"DOI": "https://doi.org/10.5555/A", "type": "retraction",
          "updated": {"date-time": "2010-02-06T00:00:00Z"}},
-        {"DOI": "10.5555/a", "type": "retraction", "updated": {"date-time": "2010-02-06T00:00:00Z"}},
+        {"DOI": "10.5555/a", "type": "retraction",
+         "updated": {"date-time": "2010-02-06T00:00:00Z"}},
         {"type": "retraction", "label": "Retraction"},  # no DOI: nothing to link
         {"DOI": "10.5555/b", "updated": {"date-parts": [[2021]]}},  # no type, a year only
     ]) == [

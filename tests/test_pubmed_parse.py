@@ -171,7 +171,8 @@ def test_erratum_without_abstract():
     assert record["notices"] == [{
         "type": "correction", "direction": "of", "pmid": 41098466,
         "doi": "10.1158/0008-5472.can-24-2291",
-        "ref_source": "Cancer Res. 2025 Jun 2;85(11):2011-2026. doi: 10.1158/0008-5472.CAN-24-2291.",
+        "ref_source": "Cancer Res. 2025 Jun 2;85(11):2011-2026. doi: "
+                      "10.1158/0008-5472.CAN-24-2291.",
         "ref_type": "ErratumFor"}]
 
 
@@ -206,14 +207,16 @@ def test_errata_and_an_expression_of_concern_both_ways():
             # Lancet DOIs keep their parentheses; only NLM's closing full stop goes.
             {"type": "correction", "direction": "in", "pmid": 41095512,
              "doi": "10.1016/s1470-2045(24)00701-1",
-             "ref_source": "Lancet Oncol. 2024 Dec;25(12):e611. doi: 10.1016/S1470-2045(24)00701-1.",
+             "ref_source": "Lancet Oncol. 2024 Dec;25(12):e611. doi: "
+                           "10.1016/S1470-2045(24)00701-1.",
              "ref_type": "ErratumIn"},
             # An erratum PubMed has no record of: no PMID, no DOI.
             {"type": "correction", "direction": "in", "pmid": None, "doi": None,
              "ref_source": "Lancet Oncol. 2025 Feb;26(2):e70.", "ref_type": "ErratumIn"},
             {"type": "expression_of_concern", "direction": "in", "pmid": 41170288,
              "doi": "10.1016/s1470-2045(25)00433-5",
-             "ref_source": "Lancet Oncol. 2025 Sep;26(9):1120. doi: 10.1016/S1470-2045(25)00433-5.",
+             "ref_source": "Lancet Oncol. 2025 Sep;26(9):1120. doi: "
+                           "10.1016/S1470-2045(25)00433-5.",
              "ref_type": "ExpressionOfConcernIn"}]}
     assert _notice_fields(concern) == {
         "pmid": 41170288, "notice_kind": "expression_of_concern", "retracted": False,

@@ -14,7 +14,7 @@ import logging
 import re
 from dataclasses import dataclass
 from typing import Callable
-from urllib.parse import quote
+from urllib.parse import quote, quote_plus
 from xml.etree import ElementTree as ET
 
 from harvester.errors import SourceError
@@ -56,6 +56,24 @@ UPDATE_TYPES = {
 OPEN_LICENSE = re.compile(r"creativecommons\.org|elsevier\.com/open-access/userlicense",
                           re.IGNORECASE)
 
+
+# The notice look-up (`updates`): one request asks for the notices of a batch of DOIs,
+# `filter=updates:A,updates:B,...` ("specifying the same filter multiple times will result in OR
+# semantics", Crossref REST API docs, "Multiple filters"). A batch holds up to 50 DOIs and as many
+# as fit in 4000 characters of URL-encoded filter: Crossref's Jetty refuses a request line plus
+# headers over 8 KB, and the rest of the URL takes up to 2 KB (a next-cursor is up to 1,512
+# characters, select about 300). 50 typical DOIs (27-45 characters, about 55 encoded with their
+# "updates:" and comma) take about 2,800; the budget keeps at least 20 DOIs in a request as long
+# as they average under 200 encoded characters.
+UPDATES_BATCH = 50
+UPDATES_FILTER_BUDGET = 4000
+# Notices per page: most DOIs have none, so one page almost always answers a batch.
+UPDATES_ROWS = 100
+# A DOI Crossref's filter can take: the character set Crossref's "DOIs and matching regular
+# expressions" recommends (/^10.\d{4,9}/[-._;()/:A-Z0-9]+$/i, which matches all but a few of its
+# DOIs) plus the <>[]+# of old SICI-style Wiley DOIs. No comma (it separates filters) and no
+# whitespace.
+DOI_FILTER_SAFE = re.compile(r"^10\.\d{4,9}/[-._;()/:<>\[\]+#a-z0-9]+$")
 
 # Statuses whose body says what went wrong (a validation failure, a bad cursor, not found).
 ANSWERED = (400, 404)
@@ -116,6 +134,86 @@ class Crossref:
                                   what=f"Crossref work {doi}")
         except NotFound:
             return None
+
+
+    def updates(self, dois: list[str], rows: int | None = None) -> list[dict]:
+        """The notices Crossref knows for these DOIs: every work whose `update-to` names one of
+        them (corrections, retractions, expressions of concern, new versions, from publishers or
+        Retraction Watch), as work_to_record records, each notice once.
+
+        DOIs are asked in batches (update_batches) of several OR-ed `updates:` filters, a page
+        at a time by cursor; a DOI the filter cannot take (doi_for_filter) is not asked about.
+        """
+        wanted: list[str] = []
+        skipped = 0
+        for doi in dois:
+            clean = doi_for_filter(doi)
+            if clean is None:
+                skipped += 1
+            elif clean not in wanted:
+                wanted.append(clean)
+        if skipped:
+            log.warning("Crossref notices: %d malformed DOI(s) not looked up", skipped)
+        records: list[dict] = []
+        found: set[str] = set()
+        for number, batch in enumerate(update_batches(wanted), 1):
+            for work in self._notices(batch, number, rows or UPDATES_ROWS):
+                record = work_to_record(work)
+                if record["doi"] and record["doi"] not in found:
+                    found.add(record["doi"])
+                    records.append(record)
+        return records
+
+    def _notices(self, batch: list[str], number: int, rows: int) -> list[dict]:
+        url = f"{self.base_url}/works"
+        filters = ",".join(f"updates:{doi}" for doi in batch)
+        cursor, seen, items_seen, page_number, works = "*", set(), 0, 0, []
+        while True:
+            page_number += 1
+            params = {"filter": filters, "rows": rows, "select": SELECT, "cursor": cursor,
+                      "mailto": self.mailto}
+            message = self.http.call(
+                "GET", url, self._handler("work-list", f"notices of {len(batch)} DOIs"),
+                params=params, stream=True, accept=ANSWERED,
+                what=f"Crossref notices, batch {number} ({len(batch)} DOIs), page {page_number}")
+            items = message.get("items") or []
+            works.extend(items)
+            items_seen += len(items)
+            seen.add(cursor)
+            cursor = message.get("next-cursor")
+            # Stop on a short page too: asking for the empty page after the last would double
+            # the requests, since one page answers nearly every batch.
+            if (not items or len(items) < rows or items_seen >= (message.get("total-results") or 0)
+                    or not cursor or cursor in seen):
+                return works
+
+
+def doi_for_filter(doi: str | None) -> str | None:
+    """The DOI normalised (lower case, no resolver prefix), or None when it is not one the
+    `updates:` filter can carry."""
+    clean = normalize_doi(doi)
+    return clean if clean and DOI_FILTER_SAFE.match(clean) else None
+
+
+def update_batches(dois: list[str], size: int = UPDATES_BATCH,
+                   budget: int = UPDATES_FILTER_BUDGET) -> list[list[str]]:
+    """DOIs in order, cut into batches of at most `size` whose URL-encoded filter
+    (`updates:A,updates:B`) stays within `budget` characters; a DOI too long for any batch goes
+    alone."""
+    batches: list[list[str]] = []
+    batch: list[str] = []
+    length = 0
+    for doi in dois:
+        cost = len(quote_plus(f"updates:{doi}")) + (len(quote_plus(",")) if batch else 0)
+        if batch and (len(batch) == size or length + cost > budget):
+            batches.append(batch)
+            batch, length = [], 0
+            cost = len(quote_plus(f"updates:{doi}"))
+        batch.append(doi)
+        length += cost
+    if batch:
+        batches.append(batch)
+    return batches
 
 
 def parse_message(status: int, body: bytes, kind: str, subject: str) -> dict:
