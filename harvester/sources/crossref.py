@@ -1,6 +1,7 @@
-"""Crossref REST API: a journal's works by cursor paging, single works by DOI, and the pure
-`work_to_record` that turns one work object (from `/works/{doi}` or a `/journals/{issn}/works`
-page's `items`) into the fields harvester stores.
+"""Crossref REST API: a journal's works by cursor paging, single works by DOI, the notices
+(corrections, retractions, expressions of concern) of many DOIs at once, and the pure
+`work_to_record` that turns one work object (from `/works/{doi}` or a `/journals/{issn}/works` or
+`/works?filter=updates:...` page's `items`) into the fields harvester stores.
 
 Polite pool: every request carries `mailto` and a User-Agent naming the contact (HttpClient).
 """
@@ -91,7 +92,8 @@ class Page:
 
 
 class Crossref:
-    """`{base_url}/journals/{issn}/works` and `{base_url}/works/{doi}`."""
+    """`{base_url}/journals/{issn}/works`, `{base_url}/works/{doi}` and
+    `{base_url}/works?filter=updates:...`."""
 
     def __init__(self, http: HttpClient, base_url: str, mailto: str):
         self.http = http
