@@ -68,7 +68,7 @@ def crossref_links(record: dict) -> list[Link]:
 
 
 def _detail(update: dict) -> str | None:
-    parts = [update.get("label") or update.get("crossref_type"), update.get("source")]
+    parts = [update.get("update_type"), update.get("source")]
     return " / ".join(p for p in parts if p) or None
 
 

@@ -5,6 +5,9 @@ Crossref: GET /crossref/journals/{issn}/works?filter=from-created-date:..,until-
 with '+', '/' and '=' in them, so a client that does not URL-encode them breaks), as Crossref
 does: the page after the last one is empty. An ISSN it does not key the journal by answers the
 plain-text 404 "Resource not found."; so does GET /crossref/works/{doi} for a DOI not registered.
+GET /crossref/works?filter=updates:A,updates:B,...&rows=&cursor= lists the works whose
+`update-to` names any of the DOIs (the same filter repeated is OR-ed, as Crossref does), with the
+same cursors.
 
 Feeds: GET /feeds/{name} -> the body set for that name, with ETag and Last-Modified; a request
 with a matching If-None-Match or If-Modified-Since gets 304.
@@ -53,6 +56,8 @@ class FakeCrossref:
             .respond_with_handler(self.answer_journal_works)
         httpserver.expect_request(re.compile(r"^/crossref/works/.+")) \
             .respond_with_handler(self.answer_work)
+        httpserver.expect_request(re.compile(r"^/crossref/works$")) \
+            .respond_with_handler(self.answer_updates)
         return self
 
     def add(self, work: dict) -> dict:
@@ -73,6 +78,25 @@ class FakeCrossref:
         last = dt.date.fromisoformat(window["until-created-date"])
         matching = [w for w in self.works.values()
                     if first <= dt.date(*w["created"]["date-parts"][0]) <= last]
+        return self._page(matching, args)
+
+    def answer_updates(self, request: Request) -> Response:
+        args = request.args.to_dict()
+        self.requests.append(("updates", args))
+        if self.faults:
+            status, body = self.faults.pop(0)
+            return Response(body, status=status)
+        names, _, doi = zip(*(f.partition(":") for f in args["filter"].split(",")))
+        if set(names) != {"updates"}:
+            return Response(json.dumps({"status": "failed", "message-type": "validation-failure",
+                                        "message": [{"type": "filter-not-available"}]}),
+                            status=400, content_type="application/json")
+        wanted = {d.lower() for d in doi}
+        matching = [w for w in self.works.values()
+                    if wanted & {u["DOI"].lower() for u in w.get("update-to") or []}]
+        return self._page(matching, args)
+
+    def _page(self, matching: list[dict], args: dict) -> Response:
         rows = int(args.get("rows", 20))
         cursor = args["cursor"]
         if cursor == "*":

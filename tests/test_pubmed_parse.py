@@ -105,6 +105,8 @@ def test_whole_record_with_structured_abstract_markup_and_coi():
         "coi_statement": "Declaration of interests H.L. reports consulting fees from Genentech, "
                          "Inc. and Merck Sharp & Dohme. C.D.-E. holds stock in Moderna\u2122. The "
                          "other authors declare no competing interests.",
+        # A research article: no notice links, not a notice, not retracted.
+        "notices": [], "notice_kind": None, "retracted": False,
     }
 
 
@@ -168,6 +170,153 @@ def test_erratum_without_abstract():
     [record] = parse("erratum.xml")
     assert [t["name"] for t in record["publication_types"]] == ["Published Erratum"]
     assert record["abstract"] is None
+    assert (record["notice_kind"], record["retracted"]) == ("correction", False)
+    assert record["notices"] == [{
+        "type": "correction", "direction": "of", "pmid": 41098466,
+        "doi": "10.1158/0008-5472.can-24-2291",
+        "ref_source": "Cancer Res. 2025 Jun 2;85(11):2011-2026. doi: "
+                      "10.1158/0008-5472.CAN-24-2291.",
+        "ref_type": "ErratumFor"}]
+
+
+def _notice_fields(record: dict) -> dict:
+    return {k: record[k] for k in ("pmid", "notice_kind", "retracted", "notices")}
+
+
+def test_a_retraction_notice_and_the_article_it_retracts():
+    notice, original = parse("retraction_pair.xml")
+    assert _notice_fields(notice) == {
+        "pmid": 41250331, "notice_kind": "retraction", "retracted": False,
+        "notices": [{"type": "retraction", "direction": "of", "pmid": 41013377,
+                     "doi": "10.1016/j.ccell.2023.12.005",
+                     "ref_source": "Cancer Cell. 2024 Jan 8;42(1):150-168.e9. doi: "
+                                   "10.1016/j.ccell.2023.12.005.",
+                     "ref_type": "RetractionOf"}]}
+    # CommentIn and Cites around the RetractionIn are not notices.
+    assert _notice_fields(original) == {
+        "pmid": 41013377, "notice_kind": None, "retracted": True,
+        "notices": [{"type": "retraction", "direction": "in", "pmid": 41250331,
+                     "doi": "10.1016/j.ccell.2025.11.002",
+                     "ref_source": "Cancer Cell. 2025 Dec 8;43(12):2210. doi: "
+                                   "10.1016/j.ccell.2025.11.002.",
+                     "ref_type": "RetractionIn"}]}
+
+
+def test_errata_and_an_expression_of_concern_both_ways():
+    original, concern = parse("erratum_concern.xml")
+    assert _notice_fields(original) == {
+        "pmid": 41066904, "notice_kind": None, "retracted": False,
+        "notices": [
+            # Lancet DOIs keep their parentheses; only NLM's closing full stop goes.
+            {"type": "correction", "direction": "in", "pmid": 41095512,
+             "doi": "10.1016/s1470-2045(24)00701-1",
+             "ref_source": "Lancet Oncol. 2024 Dec;25(12):e611. doi: "
+                           "10.1016/S1470-2045(24)00701-1.",
+             "ref_type": "ErratumIn"},
+            # An erratum PubMed has no record of: no PMID, no DOI.
+            {"type": "correction", "direction": "in", "pmid": None, "doi": None,
+             "ref_source": "Lancet Oncol. 2025 Feb;26(2):e70.", "ref_type": "ErratumIn"},
+            {"type": "expression_of_concern", "direction": "in", "pmid": 41170288,
+             "doi": "10.1016/s1470-2045(25)00433-5",
+             "ref_source": "Lancet Oncol. 2025 Sep;26(9):1120. doi: "
+                           "10.1016/S1470-2045(25)00433-5.",
+             "ref_type": "ExpressionOfConcernIn"}]}
+    assert _notice_fields(concern) == {
+        "pmid": 41170288, "notice_kind": "expression_of_concern", "retracted": False,
+        "notices": [{"type": "expression_of_concern", "direction": "of", "pmid": 41066904,
+                     "doi": "10.1016/s1470-2045(24)00512-7",
+                     "ref_source": "Lancet Oncol. 2024 Nov;25(11):1402-1414. doi: "
+                                   "10.1016/S1470-2045(24)00512-7.",
+                     "ref_type": "ExpressionOfConcernFor"}]}
+
+
+def test_updates_and_an_article_retracted_and_republished():
+    older, newer, replaced, replacement = parse("update_republished.xml")
+    # A Cochrane review links both ways: to the version it updates and to the one updating it.
+    assert _notice_fields(older) == {
+        "pmid": 41031870, "notice_kind": None, "retracted": False,
+        "notices": [
+            {"type": "update", "direction": "in", "pmid": 41201764,
+             "doi": "10.1002/14651858.cd012761.pub3",
+             "ref_source": "Cochrane Database Syst Rev. 2025 Oct 2;10:CD012761. doi: "
+                           "10.1002/14651858.CD012761.pub3.", "ref_type": "UpdateIn"},
+            {"type": "update", "direction": "of", "pmid": 31184382,
+             "doi": "10.1002/14651858.cd012761",
+             "ref_source": "Cochrane Database Syst Rev. 2019 Jun 11;6:CD012761. doi: "
+                           "10.1002/14651858.CD012761.", "ref_type": "UpdateOf"}]}
+    # An update is a new version of a paper, not a notice.
+    assert (newer["notice_kind"], newer["retracted"], newer["notices"][0]["ref_type"]) == (
+        None, False, "UpdateOf")
+    assert _notice_fields(replaced) == {
+        "pmid": 41052219, "notice_kind": None, "retracted": True,
+        "notices": [
+            {"type": "retraction", "direction": "in", "pmid": 41158830,
+             "doi": "10.1038/s41388-025-03470-y",
+             "ref_source": "Oncogene. 2025 Jul;44(27):2301. doi: 10.1038/s41388-025-03470-y.",
+             "ref_type": "RetractionIn"},
+            {"type": "retraction", "direction": "in", "pmid": 41158831,
+             "doi": "10.1038/s41388-025-03471-x",
+             "ref_source": "Oncogene. 2025 Jul;44(27):2302-2315. doi: 10.1038/s41388-025-03471-x.",
+             "ref_type": "RetractedandRepublishedIn"}]}
+    # The replacement is linked to the retracted original ("of") but is neither a notice nor
+    # retracted.
+    assert _notice_fields(replacement) == {
+        "pmid": 41158831, "notice_kind": None, "retracted": False,
+        "notices": [{"type": "retraction", "direction": "of", "pmid": 41052219,
+                     "doi": "10.1038/s41388-024-03121-8",
+                     "ref_source": "Oncogene. 2024 Aug;43(34):2544-2556. doi: "
+                                   "10.1038/s41388-024-03121-8.",
+                     "ref_type": "RetractedandRepublishedFrom"}]}
+
+
+NOTICE_LINKS = {
+    # A retraction link alone marks a record retracted, before NLM adds the publication type.
+    "RetractionIn without the publication type": (
+        "<PublicationType UI=\"D016428\">Journal Article</PublicationType>",
+        "<CommentsCorrections RefType=\"RetractionIn\"><RefSource>J X. 2025;1:1.</RefSource>"
+        "</CommentsCorrections>", None, True),
+    # A publisher-supplied notice without its publication type is still a notice.
+    "ErratumFor without the publication type": (
+        "<PublicationType UI=\"D016428\">Journal Article</PublicationType>",
+        "<CommentsCorrections RefType=\"ErratumFor\"><RefSource>J X. 2025;1:1.</RefSource>"
+        "</CommentsCorrections>", "correction", False),
+    "Retracted Publication without a link": (
+        "<PublicationType UI=\"D016441\">Retracted Publication</PublicationType>", "", None, True),
+    "two notice types: the more serious": (
+        "<PublicationType UI=\"D016425\">Published Erratum</PublicationType>"
+        "<PublicationType UI=\"D016440\">Retraction of Publication</PublicationType>", "",
+        "retraction", False),
+    "comments only": (
+        "<PublicationType UI=\"D016428\">Journal Article</PublicationType>",
+        "<CommentsCorrections RefType=\"CommentOn\"><RefSource>J X. 2025;1:1. doi: 10.1/x."
+        "</RefSource></CommentsCorrections>", None, False),
+}
+
+
+@pytest.mark.parametrize("types, links, kind, retracted", NOTICE_LINKS.values(),
+                         ids=NOTICE_LINKS.keys())
+def test_notice_kind_and_retracted(types, links, kind, retracted):
+    body = ("<PubmedArticleSet><PubmedArticle><MedlineCitation><PMID Version=\"1\">1</PMID>"
+            "<Article><Journal><JournalIssue><PubDate><Year>2025</Year></PubDate></JournalIssue>"
+            f"</Journal><ArticleTitle>T</ArticleTitle><PublicationTypeList>{types}"
+            "</PublicationTypeList></Article>"
+            + (f"<CommentsCorrectionsList>{links}</CommentsCorrectionsList>" if links else "")
+            + "</MedlineCitation><PubmedData><PublicationStatus>ppublish</PublicationStatus>"
+            "</PubmedData></PubmedArticle></PubmedArticleSet>").encode()
+    [record] = parse_efetch([body])
+    assert (record["notice_kind"], record["retracted"]) == (kind, retracted)
+    assert len(record["notices"]) == (1 if "RetractionIn" in links or "ErratumFor" in links else 0)
+
+
+def test_ref_source_doi():
+    from harvester.sources.pubmed_xml import parse_ref_source_doi
+    assert parse_ref_source_doi("Cancer Cell. 2024 Jan 8;42(1):170. doi: "
+                                "10.1016/j.ccell.2023.12.005") == "10.1016/j.ccell.2023.12.005"
+    assert parse_ref_source_doi("Lancet. 2010 Feb 6;375(9713):445. doi: "
+                                "10.1016/S0140-6736(10)60175-4.") == "10.1016/s0140-6736(10)60175-4"
+    assert parse_ref_source_doi("J Infect Dis 1998 Aug;178(2):601") is None
+    assert parse_ref_source_doi("Ann Doi Stud. 2020;3:1.") is None
+    assert parse_ref_source_doi(None) is None
 
 
 def test_empty_set_and_delete_citation():

@@ -1,6 +1,7 @@
-"""Crossref REST API: a journal's works by cursor paging, single works by DOI, and the pure
-`work_to_record` that turns one work object (from `/works/{doi}` or a `/journals/{issn}/works`
-page's `items`) into the fields harvester stores.
+"""Crossref REST API: a journal's works by cursor paging, single works by DOI, the notices
+(corrections, retractions, expressions of concern) of many DOIs at once, and the pure
+`work_to_record` that turns one work object (from `/works/{doi}` or a `/journals/{issn}/works` or
+`/works?filter=updates:...` page's `items`) into the fields harvester stores.
 
 Polite pool: every request carries `mailto` and a User-Agent naming the contact (HttpClient).
 """
@@ -14,26 +15,61 @@ import logging
 import re
 from dataclasses import dataclass
 from typing import Callable
-from urllib.parse import quote
+from urllib.parse import quote, quote_plus
 from xml.etree import ElementTree as ET
 
 from harvester.errors import SourceError
 from harvester.http import HttpClient, RetryableError, cursor_pages
-from harvester.text import TAG, first_text, is_html, iso_date, normalize_doi
+from harvester.text import TAG, first_text, is_html, iso_date, normalize_doi, searchable_doi
 
 log = logging.getLogger(__name__)
 
 # Works per page: a Cancer Cell page of 200 with abstracts is about 1 MB.
 ROWS = 200
 # Only the fields we store: references and relations would make pages ten times larger.
+# `update-to` (on a notice) and `updated-by` (on the original) are selectable: both are in the
+# list of select values the API itself answers an unknown select with (copied into client docs,
+# e.g. Perl REST::Client::CrossRef's works_from_doi, "Fields that may be used for selection",
+# October 2018).
 SELECT = ",".join((
     "DOI", "title", "container-title", "short-container-title", "ISSN", "issn-type", "type",
     "publisher", "volume", "issue", "page", "published-online", "published-print", "issued",
-    "created", "URL", "author", "license", "abstract"))
+    "created", "URL", "author", "license", "abstract", "update-to", "updated-by"))
+# Crossmark update types (`update-to[].type`, `updated-by[].type`) -> harvester's four notice
+# kinds. NLM files partial retractions and addenda as errata, and so do we; a withdrawal (an
+# article in press taken back) and a removal (taken down for legal reasons) leave the paper as
+# unusable as a retraction does. A type not listed is kept as "update": something changed.
+UPDATE_TYPES = {
+    "retraction": "retraction",
+    "withdrawal": "retraction",
+    "removal": "retraction",
+    "partial_retraction": "correction",
+    "correction": "correction",
+    "corrigendum": "correction",
+    "erratum": "correction",
+    "addendum": "correction",
+    "clarification": "correction",
+    "expression_of_concern": "expression_of_concern",
+    "new_version": "update",
+    "new_edition": "update",
+}
 # Licences that make a work free to read (Elsevier's open archive and Creative Commons).
 OPEN_LICENSE = re.compile(r"creativecommons\.org|elsevier\.com/open-access/userlicense",
                           re.IGNORECASE)
 
+
+# The notice look-up (`updates`): one request asks for the notices of a batch of DOIs,
+# `filter=updates:A,updates:B,...` ("specifying the same filter multiple times will result in OR
+# semantics", Crossref REST API docs, "Multiple filters"). A batch holds up to 50 DOIs and as many
+# as fit in 4000 characters of URL-encoded filter: Crossref's Jetty refuses a request line plus
+# headers over 8 KB, and the rest of the URL takes up to 2 KB (a next-cursor is up to 1,512
+# characters, select about 300). 50 typical DOIs (27-45 characters, about 55 encoded with their
+# "updates:" and comma) take about 2,800; the budget keeps at least 20 DOIs in a request as long
+# as they average under 200 encoded characters.
+UPDATES_BATCH = 50
+UPDATES_FILTER_BUDGET = 4000
+# Notices per page: most DOIs have none, so one page almost always answers a batch.
+UPDATES_ROWS = 100
 
 # Statuses whose body says what went wrong (a validation failure, a bad cursor, not found).
 ANSWERED = (400, 404)
@@ -51,7 +87,8 @@ class Page:
 
 
 class Crossref:
-    """`{base_url}/journals/{issn}/works` and `{base_url}/works/{doi}`."""
+    """`{base_url}/journals/{issn}/works`, `{base_url}/works/{doi}` and
+    `{base_url}/works?filter=updates:...`."""
 
     def __init__(self, http: HttpClient, base_url: str, mailto: str):
         self.http = http
@@ -93,6 +130,85 @@ class Crossref:
                                   what=f"Crossref work {doi}")
         except NotFound:
             return None
+
+
+    def updates(self, dois: list[str], rows: int | None = None) -> list[dict]:
+        """The notices Crossref knows for these DOIs: every work whose `update-to` names one of
+        them (corrections, retractions, expressions of concern, new versions, from publishers or
+        Retraction Watch), as work_to_record records, each notice once.
+
+        DOIs are asked in batches (update_batches) of several OR-ed `updates:` filters, a page
+        at a time by cursor; a DOI the filter cannot take (doi_for_filter) is not asked about.
+        """
+        wanted: list[str] = []
+        skipped = 0
+        for doi in dois:
+            clean = doi_for_filter(doi)
+            if clean is None:
+                skipped += 1
+            elif clean not in wanted:
+                wanted.append(clean)
+        if skipped:
+            log.warning("Crossref notices: %d malformed DOI(s) not looked up", skipped)
+        records: list[dict] = []
+        found: set[str] = set()
+        for number, batch in enumerate(update_batches(wanted), 1):
+            for work in self._notices(batch, number, rows or UPDATES_ROWS):
+                record = work_to_record(work)
+                if record["doi"] and record["doi"] not in found:
+                    found.add(record["doi"])
+                    records.append(record)
+        return records
+
+    def _notices(self, batch: list[str], number: int, rows: int) -> list[dict]:
+        url = f"{self.base_url}/works"
+        filters = ",".join(f"updates:{doi}" for doi in batch)
+        items_seen = 0
+
+        def fetch(cursor: str, page_number: int) -> tuple[list, str | None]:
+            nonlocal items_seen
+            params = {"filter": filters, "rows": rows, "select": SELECT, "cursor": cursor,
+                      "mailto": self.mailto}
+            message = self.http.call(
+                "GET", url, self._handler("work-list", f"notices of {len(batch)} DOIs"),
+                params=params, stream=True, accept=ANSWERED,
+                what=f"Crossref notices, batch {number} ({len(batch)} DOIs), page {page_number}")
+            items = message.get("items") or []
+            items_seen += len(items)
+            # Stop on a short page too: asking for the empty page after the last would double
+            # the requests, since one page answers nearly every batch.
+            last = len(items) < rows or items_seen >= (message.get("total-results") or 0)
+            return items, None if last else message.get("next-cursor")
+
+        return [work for page in cursor_pages(fetch) for work in page]
+
+
+def doi_for_filter(doi: str | None) -> str | None:
+    """The DOI normalised (lower case, no resolver prefix), or None when it is not one the
+    `updates:` filter can carry."""
+    clean = normalize_doi(doi)
+    return clean if searchable_doi(clean) else None
+
+
+def update_batches(dois: list[str], size: int = UPDATES_BATCH,
+                   budget: int = UPDATES_FILTER_BUDGET) -> list[list[str]]:
+    """DOIs in order, cut into batches of at most `size` whose URL-encoded filter
+    (`updates:A,updates:B`) stays within `budget` characters; a DOI too long for any batch goes
+    alone."""
+    batches: list[list[str]] = []
+    batch: list[str] = []
+    length = 0
+    for doi in dois:
+        cost = len(quote_plus(f"updates:{doi}")) + (len(quote_plus(",")) if batch else 0)
+        if batch and (len(batch) == size or length + cost > budget):
+            batches.append(batch)
+            batch, length = [], 0
+            cost = len(quote_plus(f"updates:{doi}"))
+        batch.append(doi)
+        length += cost
+    if batch:
+        batches.append(batch)
+    return batches
 
 
 def parse_message(status: int, body: bytes, kind: str, subject: str) -> dict:
@@ -167,7 +283,44 @@ def work_to_record(work: dict) -> dict:
         "authors": [author_to_record(a) for a in work.get("author") or []],
         "licenses": [license_to_record(item) for item in work.get("license") or []],
         "abstract": flatten_jats(work.get("abstract")),
+        "update_to": parse_updates(work.get("update-to")),
+        "updated_by": parse_updates(work.get("updated-by")),
     }
+
+
+def parse_updates(updates: list[dict] | None) -> list[dict]:
+    """Crossmark updates -> [{"type", "update_type", "doi", "date", "source", "label"}].
+
+    `update-to` on a notice names the works it updates; `updated-by` on a work names its
+    notices. `type` is one of UPDATE_TYPES' four kinds, `update_type` Crossref's own word,
+    `date` the ISO (possibly partial) day the update was published, `source` "publisher" or
+    "retraction-watch" (Crossref adds Retraction Watch's records, with its own `record-id`, next
+    to what publishers deposit, so one notice can appear once from each). Entries without a DOI
+    cannot be linked and are left out; exact repeats are listed once.
+    """
+    out: list[dict] = []
+    for update in updates or []:
+        doi = normalize_doi(update.get("DOI"))
+        if not doi:
+            continue
+        raw_type = update.get("type")
+        updated = update.get("updated") or {}
+        entry = {
+            "type": UPDATE_TYPES.get((raw_type or "").lower(), "update"),
+            "update_type": raw_type,
+            "doi": doi,
+            "date": date_parts(updated) or _day(updated.get("date-time")),
+            "source": update.get("source"),
+            "label": update.get("label"),
+        }
+        if entry not in out:
+            out.append(entry)
+    return out
+
+
+def _day(date_time: str | None) -> str | None:
+    """"2010-02-06T00:00:00Z" -> "2010-02-06"."""
+    return date_time[:10] if date_time and len(date_time) >= 10 else None
 
 
 def author_to_record(author: dict) -> dict:

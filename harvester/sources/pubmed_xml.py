@@ -28,6 +28,43 @@ YEAR = re.compile(r"\b(\d{4})\b")
 ORCID = re.compile(r"(\d{4}-?\d{4}-?\d{4}-?\d{3}[\dXx])")
 AUTHOR_NAMES = {"LastName": "last_name", "ForeName": "fore_name", "Initials": "initials",
                 "Suffix": "suffix", "CollectiveName": "collective_name"}
+# CommentsCorrections RefType -> (notice type, direction). The values are the DTD's
+# (pubmed_250101.dtd ATTLIST CommentsCorrections RefType), spelt and cased exactly as NCBI does.
+# "in": this record is the original and the notice is elsewhere; "of": this record is the notice
+# (or, for RetractedandRepublishedFrom, the replacement of a retracted article). Every other
+# RefType (CommentIn/On, Cites, RepublishedIn/From = reprints, ReprintIn/Of, SummaryForPatientsIn,
+# OriginalReportIn, AssociatedDataset/Publication) is not a notice and is skipped.
+NOTICE_REF_TYPES = {
+    "RetractionIn": ("retraction", "in"),
+    "RetractionOf": ("retraction", "of"),
+    "RetractedandRepublishedIn": ("retraction", "in"),
+    "RetractedandRepublishedFrom": ("retraction", "of"),
+    "ErratumIn": ("correction", "in"),
+    "ErratumFor": ("correction", "of"),
+    "CorrectedandRepublishedIn": ("correction", "in"),
+    "CorrectedandRepublishedFrom": ("correction", "of"),
+    "ExpressionOfConcernIn": ("expression_of_concern", "in"),
+    "ExpressionOfConcernFor": ("expression_of_concern", "of"),
+    "UpdateIn": ("update", "in"),
+    "UpdateOf": ("update", "of"),
+    # Dropped from the DTD in October 2016, when NLM re-filed partial retractions as errata; kept
+    # so that an older file still parses the same way NLM now files them.
+    "PartialRetractionIn": ("correction", "in"),
+    "PartialRetractionOf": ("correction", "of"),
+}
+# The publication types that make a record a notice, most serious first (a record carrying two
+# is reported as the first).
+NOTICE_PUBLICATION_TYPES = {"Retraction of Publication": "retraction",
+                            "Expression of Concern": "expression_of_concern",
+                            "Published Erratum": "correction"}
+# When a notice record lacks its publication type (a publisher-supplied record NLM has not
+# indexed yet), these links alone still say what it is. Not RetractedandRepublishedFrom or
+# UpdateOf: those records are new versions of a paper, not notices.
+NOTICE_OF_REF_TYPES = {"RetractionOf": "retraction", "ExpressionOfConcernFor":
+                       "expression_of_concern", "ErratumFor": "correction"}
+# "Cancer Cell. 2024 Jan 8;42(1):170. doi: 10.1016/j.ccell.2023.12.005": NLM ends the citation
+# with a full stop, which is not part of the DOI.
+REF_SOURCE_DOI = re.compile(r"\bdoi:\s*(10\.\d{4,9}/\S+)", re.IGNORECASE)
 
 
 class EfetchError(ValueError):
@@ -198,6 +235,7 @@ def _article_fields(elem: ET.Element) -> dict:
     issue = journal.find("JournalIssue") if journal is not None else None
     ids = _article_ids(data)
     pmid = citation.find("PMID")
+    publication_types = parse_publication_types(article.find("PublicationTypeList"))
     return {
         "pmid": int(pmid.text),
         "pmid_version": _int(pmid.get("Version")),
@@ -220,12 +258,13 @@ def _article_fields(elem: ET.Element) -> dict:
         "revised_date": _date(citation.find("DateRevised")),
         "language": _languages(article),
         "publication_status": _text(data, "PublicationStatus"),
-        "publication_types": parse_publication_types(article.find("PublicationTypeList")),
+        "publication_types": publication_types,
         "authors": parse_authors(article.find("AuthorList")),
         "keywords": parse_keywords(citation),
         "mesh": parse_mesh(citation.find("MeshHeadingList")),
         "grants": parse_grants(article.find("GrantList")),
         "coi_statement": parse_coi(citation),
+        **parse_notice_fields(citation.find("CommentsCorrectionsList"), publication_types),
     }
 
 
@@ -238,6 +277,7 @@ def _book_fields(elem: ET.Element) -> dict:
     author_lists = doc.findall("AuthorList")
     authors = next((a for a in author_lists if a.get("Type", "authors") == "authors"), None)
     title = parse_title(doc) or (_flat(book.find("BookTitle")) if book is not None else None)
+    publication_types = parse_publication_types(doc)
     return {
         "pmid": int(pmid.text),
         "pmid_version": _int(pmid.get("Version")),
@@ -260,12 +300,13 @@ def _book_fields(elem: ET.Element) -> dict:
         "revised_date": _date(doc.find("DateRevised")),
         "language": _languages(doc),
         "publication_status": _text(data, "PublicationStatus"),
-        "publication_types": parse_publication_types(doc),
+        "publication_types": publication_types,
         "authors": parse_authors(authors),
         "keywords": parse_keywords(doc),
         "mesh": [],
         "grants": parse_grants(doc.find("GrantList")),
         "coi_statement": None,
+        **parse_notice_fields(doc.find("CommentsCorrectionsList"), publication_types),
     }
 
 
@@ -412,6 +453,62 @@ def parse_coi(citation: ET.Element) -> str | None:
     """Every <CoiStatement>, markup flattened, entities decoded, paragraphs kept as lines."""
     parts = [flatten_paragraphs(c) for c in citation.findall("CoiStatement")]
     return "\n".join(p for p in parts if p) or None
+
+
+def parse_notice_fields(comments: ET.Element | None, publication_types: list[dict]) -> dict:
+    """{"notices": [...], "notice_kind": ..., "retracted": ...} for one record.
+
+    `notice_kind` is what the record itself is ("retraction", "correction",
+    "expression_of_concern" or None), from its publication types, else from the links only a
+    notice carries. `retracted` is true when PubMed says the record was retracted: the
+    publication type "Retracted Publication" or a retraction link pointing away from it.
+    """
+    notices = parse_notices(comments)
+    names = {t["name"] for t in publication_types}
+    kind = next((k for name, k in NOTICE_PUBLICATION_TYPES.items() if name in names), None)
+    if kind is None and notices:
+        kind = next((NOTICE_OF_REF_TYPES[n["ref_type"]] for n in notices
+                     if n["ref_type"] in NOTICE_OF_REF_TYPES), None)
+    retracted = "Retracted Publication" in names or any(
+        n["type"] == "retraction" and n["direction"] == "in" for n in notices)
+    return {"notices": notices, "notice_kind": kind, "retracted": retracted}
+
+
+def parse_notices(comments: ET.Element | None) -> list[dict]:
+    """The retraction, correction, expression-of-concern and update links of a
+    CommentsCorrectionsList, in document order:
+    {"type", "direction", "pmid", "doi", "ref_source", "ref_type"}."""
+    if comments is None:
+        return []
+    notices = []
+    # One dict lookup per link: a research article's list is mostly "Cites" (49 in a 2017 Gut
+    # record), and only the rare notice link is read further. 4 us a record for that list,
+    # against 170-300 us for parsing the whole record.
+    for link in comments:
+        ref_type = link.get("RefType")
+        kind = NOTICE_REF_TYPES.get(ref_type)
+        if kind is None:
+            continue
+        ref_source = _flat(link.find("RefSource"))
+        notices.append({
+            "type": kind[0],
+            "direction": kind[1],
+            "pmid": _int(_text(link, "PMID")),
+            "doi": parse_ref_source_doi(ref_source),
+            "ref_source": ref_source,
+            "ref_type": ref_type,
+        })
+    return notices
+
+
+def parse_ref_source_doi(ref_source: str | None) -> str | None:
+    """The DOI NLM appends to a RefSource ("... doi: 10.1016/j.ccell.2023.12.005."), lower case."""
+    if not ref_source or "doi" not in ref_source.lower():
+        return None
+    match = REF_SOURCE_DOI.search(ref_source)
+    if match is None:
+        return None
+    return normalize_doi(match.group(1).rstrip(".,;"))
 
 
 # --- text and small helpers ------------------------------------------------------------------
