@@ -198,6 +198,7 @@ def _collect(conn, http, settings: Settings, email: str, todo: list[Query], now:
     eutils = Eutils(http, settings.eutils_url, email, settings.ncbi_api_key)
     sources = Sources(http, eutils, Crossref(http, settings.crossref_url, email))
     progress = TerminalProgress() if sys.stderr.isatty() and not _quiet() else None
+    before = notices.mark(conn)
     try:
         result = run_queries(conn, sources, todo, command=_command_line(), now=now, since=since,
                              progress=progress)
@@ -225,7 +226,7 @@ def _collect(conn, http, settings: Settings, email: str, todo: list[Query], now:
                                                      or ledger.already_stored
                                                      or ledger.missing)):
             click.echo(_summary_line(ledger))
-    arrived = notices.arrived_for_stored(conn, db.now_iso(now))
+    arrived = notices.arrived_for_stored(conn, before)
     if arrived and not _quiet():
         click.echo(f"notices: {notices.describe(arrived)} for articles already stored")
     if not any(l.new or l.updated or l.status != "ok" for l in result.ledgers):

@@ -28,13 +28,15 @@ class Link:
     date: str | None
     source: str  # "pubmed" | "crossref"
     detail: str | None  # PubMed's RefType, or Crossref's update type and source
+    reference: str | None = None  # how the source cites a notice it gives no identifier for
 
     @property
     def key(self) -> str:
         """The same link, whichever record it was read from: by PMID when the source gives
-        PMIDs, else by DOI."""
+        PMIDs, else by DOI (a notice cited without either, by its citation)."""
         original = f"pmid:{self.original_pmid}" if self.original_pmid else f"doi:{self.original_doi}"
-        notice = f"pmid:{self.notice_pmid}" if self.notice_pmid else f"doi:{self.notice_doi}"
+        notice = (f"pmid:{self.notice_pmid}" if self.notice_pmid
+                  else f"doi:{self.notice_doi}" if self.notice_doi else f"ref:{self.reference}")
         return f"{self.kind}|{original}|{notice}"
 
 
@@ -46,9 +48,12 @@ def pubmed_links(record: dict) -> list[Link]:
         this = (record["pmid"], record["doi"])
         other = (n.get("pmid"), n.get("doi"))
         original, notice = (this, other) if n["direction"] == "in" else (other, this)
-        if not (original[0] or original[1]) or not (notice[0] or notice[1]):
+        if not (original[0] or original[1]):
+            continue  # a notice of an article it does not identify
+        if not (notice[0] or notice[1]) and not n.get("ref_source"):
             continue
-        links.append(Link(n["type"], *original, *notice, None, "pubmed", n.get("ref_type")))
+        links.append(Link(n["type"], *original, *notice, None, "pubmed", n.get("ref_type"),
+                          n.get("ref_source")))
     return links
 
 
@@ -117,12 +122,20 @@ def link_article(conn: sqlite3.Connection, article_id: int, pmid: int | None,
                          f"NULL AND notice_{column} = ?", (article_id, value))
 
 
-def arrived_for_stored(conn: sqlite3.Connection, since: str) -> dict[str, int]:
-    """Notices first seen since `since` about articles stored before it: kind -> count."""
+def mark(conn: sqlite3.Connection) -> tuple[int, int]:
+    """Where the articles and the notices stand now (their highest ids, which only grow), to
+    tell afterwards what arrived since."""
+    return conn.execute("SELECT (SELECT coalesce(max(id), 0) FROM article), "
+                        "(SELECT coalesce(max(id), 0) FROM notice)").fetchone()
+
+
+def arrived_for_stored(conn: sqlite3.Connection, since: tuple[int, int]) -> dict[str, int]:
+    """Notices stored after the mark(), about articles stored before it: kind -> how many
+    articles."""
+    articles, notices = since
     return {r[0]: r[1] for r in conn.execute(
-        "SELECT n.kind, count(DISTINCT n.article_id) FROM notice n "
-        "JOIN article a ON a.id = n.article_id "
-        "WHERE n.first_seen_at >= ? AND a.first_seen_at < ? GROUP BY n.kind", (since, since))}
+        "SELECT kind, count(DISTINCT article_id) FROM notice WHERE id > ? AND article_id <= ? "
+        "GROUP BY kind", (notices, articles))}
 
 
 def counts(conn: sqlite3.Connection) -> dict[str, int]:

@@ -384,7 +384,8 @@ def _add_children(conn: sqlite3.Connection, items: list[Item]) -> None:
                 f"SELECT article_id, kind, max(notice_pmid), max(notice_doi), min(date), "
                 f"max(source), min(first_seen_at), group_concat(id) FROM notice "
                 f"WHERE article_id IN ({marks}) GROUP BY article_id, kind, "
-                f"coalesce('a' || notice_article_id, 'd' || notice_doi, 'p' || notice_pmid) "
+                f"coalesce('a' || notice_article_id, 'd' || notice_doi, 'p' || notice_pmid, "
+                f"'i' || id) "
                 f"ORDER BY article_id, min(id)", chunk):
             by_id[r[0]].notices.append({
                 "type": r[1], "pmid": r[2], "doi": r[3], "date": r[4], "source": r[5],

@@ -36,7 +36,7 @@ SELECT
                max(source) AS source, min(id) AS first
         FROM notice WHERE article_id = a.id
         GROUP BY kind, coalesce('a' || notice_article_id, 'd' || notice_doi,
-                                'p' || notice_pmid)
+                                'p' || notice_pmid, 'i' || id)
         ORDER BY first
     )) AS notices
 FROM article a
