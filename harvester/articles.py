@@ -123,6 +123,13 @@ class PubmedWriter:
                 conn.execute(f"DELETE FROM {table} WHERE article_id = ?", (article_id,))
             # a revised PubMed record, or PubMed joining what Crossref or a feed stored
             outcome = "updated" if row["pubmed_hash"] else "merged"
+            if record["doi"]:
+                # A revision that brings the DOI of an article Crossref or a feed stored: one
+                # article per DOI, so that one folds into this one.
+                for (other,) in conn.execute(
+                        "SELECT id FROM article WHERE doi = ? AND pmid IS NULL AND id != ?",
+                        (record["doi"], article_id)).fetchall():
+                    merge_articles(conn, keep=article_id, drop=other)
         self.to_index.append((article_id, *stored_text))
         self._collect(article_id, record)
         notices.link_article(conn, article_id, record["pmid"], record["doi"])
@@ -279,11 +286,19 @@ def _write_authors(conn: sqlite3.Connection, article_id: int, authors: list[dict
 
 
 def merge_articles(conn: sqlite3.Connection, keep: int, drop: int) -> None:
-    """Fold article `drop` (a DOI-less feed item whose DOI turned up) into `keep`: its query
-    matches and feed entries move over, the earliest sighting is kept, then it is deleted."""
+    """Fold article `drop` into `keep` (a DOI-less feed item whose DOI turned up, or a
+    Crossref/feed article whose DOI a PubMed record gained): its query matches, feed entries,
+    Crossref record, deliveries and notices move over, the earliest sighting is kept, then it
+    is deleted."""
     conn.execute("INSERT OR IGNORE INTO query_match SELECT ?, query, first_matched_at, run_id "
                  "FROM query_match WHERE article_id = ?", (keep, drop))
     conn.execute("UPDATE feed_entry SET article_id = ? WHERE article_id = ?", (keep, drop))
+    conn.execute("UPDATE OR IGNORE crossref_record SET article_id = ? WHERE article_id = ?",
+                 (keep, drop))
+    conn.execute("UPDATE OR IGNORE delivery SET article_id = ? WHERE article_id = ?", (keep, drop))
+    conn.execute("UPDATE notice SET article_id = ? WHERE article_id = ?", (keep, drop))
+    conn.execute("UPDATE notice SET notice_article_id = ? WHERE notice_article_id = ?",
+                 (keep, drop))
     conn.execute("UPDATE article SET first_seen_at = min(first_seen_at, "
                  "(SELECT first_seen_at FROM article WHERE id = ?)) WHERE id = ?", (drop, keep))
     conn.execute("DELETE FROM article WHERE id = ?", (drop,))

@@ -150,3 +150,29 @@ def test_articles_without_pmid_are_enriched(workdir, harvest, fake, crossref, oa
                  "SELECT pmid, doi, oa_status, coi_status FROM articles")
     assert row == {"pmid": None, "doi": DOI, "oa_status": "bronze", "coi_status": "not_found"}
     assert [c["doi"] for name, c in oa.requests if name == "unpaywall"] == [DOI]
+
+
+def test_a_pubmed_revision_that_gains_a_doi_folds_the_crossref_article_in(workdir, harvest,
+                                                                          fake, crossref):
+    """Found by the property test (seed 5): PubMed first sends the record without its DOI, so
+    it is an article of its own; the revision brings the DOI a Crossref article has."""
+    import re
+    from tests.fake_eutils import synthetic_article
+    today = dt.datetime.now(dt.timezone.utc).date()
+    without_doi = re.sub(r'<ELocationID EIdType="doi"[^<]*</ELocationID>|<ArticleId IdType="doi">'
+                         r'[^<]*</ArticleId>', "", synthetic_article(PMID, EDAT))
+    fake.add(without_doi)
+    crossref.add(crossref_work(DOI, "Crossref's title", dt.date(2025, 11, 18)))
+    queries(workdir, "pubmed", "crossref")
+    assert harvest("run", "--no-enrich").exit_code == 0
+    assert rows(workdir / "data" / "harvest.db", "SELECT count(*) AS n FROM article") == [
+        {"n": 2}]
+
+    fake.add_synthetic(PMID, EDAT, mdat=today)  # the revision, with its DOI
+    assert harvest("run", "--no-enrich", "--all").exit_code == 0
+    assert rows(workdir / "data" / "harvest.db",
+                "SELECT pmid, doi, title, metadata_source, "
+                "(SELECT count(*) FROM crossref_record) AS crossref_records, "
+                "(SELECT json_group_array(query) FROM query_match) AS queries FROM article") == [
+        {"pmid": PMID, "doi": DOI, "title": PUBMED_TITLE, "metadata_source": "pubmed",
+         "crossref_records": 1, "queries": '["cc","pm"]'}]

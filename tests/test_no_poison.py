@@ -25,7 +25,9 @@ DB = "data/harvest.db"
 def fts_ok(path, table: str) -> bool:
     conn = sqlite3.connect(path)
     try:
-        conn.execute(f"INSERT INTO {table}({table}) VALUES ('integrity-check')")
+        # rank = 1: also compare the index with the table it indexes (SQLite 3.40 checks only
+        # the index's own structure without it)
+        conn.execute(f"INSERT INTO {table}({table}, rank) VALUES ('integrity-check', 1)")
         return True
     except sqlite3.DatabaseError:
         return False

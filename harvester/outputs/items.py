@@ -200,18 +200,27 @@ def free_from(item: Item) -> dt.date | None:
     if item.oa_status not in ("closed", "unknown"):
         return None
     if item.licence_free_from and len(item.licence_free_from) == 10:
-        return dt.date.fromisoformat(item.licence_free_from)
+        return _date(item.licence_free_from)
     date = published(item)
     if (not item.issns & OPEN_ARCHIVE_ISSNS
             or article_type(item.publication_types) != "research" or not date
-            or len(date) != 10):
+            or len(date) != 10 or _date(date) is None):
         return None
-    day = dt.date.fromisoformat(date)
+    day = _date(date)
     year, month = divmod(day.month - 1 + OPEN_ARCHIVE_MONTHS, 12)
     try:
         return day.replace(year=day.year + year, month=month + 1)
     except ValueError:  # 29 February
         return day.replace(year=day.year + year, month=month + 2, day=1)
+
+
+def _date(value: str) -> dt.date | None:
+    """A stored full date, or None for one that is not a real day (files written before
+    dates were checked at parse time may hold 2025-02-30)."""
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        return None
 
 
 def oa_badge(item: Item) -> str:
