@@ -199,13 +199,38 @@ def test_status_without_a_database(workdir, harvest):
     assert result.err == "Error: data/harvest.db: no database yet; run `harvest run` first\n"
 
 
-@pytest.mark.parametrize("command", [[], ["run"], ["queries"], ["queries", "list"],
-                                     ["queries", "check"], ["status"]])
+def _commands(group=None, path=()):
+    """Every command and group under `harvest`, walked from click's tree, so a new command
+    cannot be left out."""
+    import click
+    from harvester.cli import cli
+    group = group or cli
+    found = [list(path)]
+    for name, command in sorted(group.commands.items()):
+        if isinstance(command, click.Group):
+            found += _commands(command, (*path, name))
+        else:
+            found.append([*path, name])
+    return found
+
+
+def test_the_command_tree_is_what_the_readme_lists():
+    assert [" ".join(c) for c in _commands()] == [
+        "", "coi", "coi classify", "coi explain", "digest", "enrich", "enrich coi",
+        "enrich oa", "export", "queries", "queries check", "queries list", "run", "schedule",
+        "search", "status"]
+
+
+@pytest.mark.parametrize("command", _commands(), ids=lambda c: " ".join(c) or "harvest")
 def test_every_command_has_help_with_examples(harvest, command):
     result = harvest(*command, "--help")
     assert result.exit_code == 0
-    assert result.out.startswith("Usage: harvest")
-    if command and command != ["queries"]:
+    usage, _, rest = result.out.partition("\n")
+    assert usage.startswith("Usage: harvest" + "".join(f" {c}" for c in command) + " ")
+    description = rest.strip().splitlines()[0]
+    assert len(description) > 20  # one sentence on what it does
+    groups = {(), ("coi",), ("enrich",), ("queries",)}
+    if tuple(command) not in groups:
         assert "    harvest " in result.out  # an example line
 
 

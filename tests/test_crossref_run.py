@@ -100,7 +100,7 @@ def test_crossref_query_stores_the_journal_works(workdir, harvest, fake, crossre
     assert [(c["issn"], c["cursor"][:1]) for _, c in calls] == [
         ("1535-6108", "*"), ("1535-6108", "D"), ("1878-3686", "*")]
     assert {c["mailto"] for _, c in calls} == {EMAIL}
-    today = dt.date.today()
+    today = dt.datetime.now(dt.timezone.utc).date()  # the runs' date is UTC's
     assert {c["filter"] for _, c in calls} == {
         f"from-created-date:2025-11-01,until-created-date:{today}"}
     [ledger] = rows(db, "SELECT status, found, new, windows, warnings FROM run_queries")
@@ -176,7 +176,7 @@ def test_the_next_run_starts_two_days_before_the_last_one_ended(workdir, harvest
 
     assert result.exit_code == 0, result.err
     assert result.out == ""  # nothing new
-    today = dt.date.today()
+    today = dt.datetime.now(dt.timezone.utc).date()  # the runs' date is UTC's
     assert [c["filter"] for _, c in crossref.requests] == [
         f"from-created-date:{today - dt.timedelta(days=2)},until-created-date:{today}"]
 

@@ -4,6 +4,7 @@ the query with a clear reason, and never becomes "0 results" or a half-written w
 from __future__ import annotations
 
 import datetime as dt
+import json
 
 import pytest
 
@@ -96,7 +97,7 @@ def test_a_fault_that_persists_fails_the_query_and_writes_nothing(two_records, h
     assert rows(DB, "SELECT collected_through, last_status, last_error FROM query_state") == [
         {"collected_through": None, "last_status": "failed", "last_error": message}]
     assert rows(DB, "SELECT status, errors FROM run_queries") == [
-        {"status": "failed", "errors": f'["{message}"]'.replace("</", "</")}]
+        {"status": "failed", "errors": json.dumps([message])}]
 
     # The next run retries the same window and gets everything.
     two_records.faults[endpoint].clear()

@@ -21,6 +21,19 @@ from tests.conftest import rows
 
 ROOT = Path(__file__).parent.parent
 TODAY = dt.datetime.now(dt.timezone.utc).date().isoformat()
+# The abstract of PMID 41212658 as tests/fixtures/pubmed/cell_press_two.xml has it, markup off.
+CLONAL_ABSTRACT = (
+    "Clonal hematopoiesis of indeterminate potential (CHIP) is common in patients with lung "
+    "cancer, but whether mutant myeloid cells shape the primary tumor is unknown. Using "
+    "paired blood and tumor sequencing from 486 patients with resected stage I-II lung "
+    "adenocarcinoma, we show that TET2-mutant monocytes preferentially infiltrate tumors and "
+    "differentiate into IL-1β-high macrophages that exclude cytotoxic lymphocytes. In mice "
+    "reconstituted with Tet2-deficient bone marrow, tumors grew faster and responded poorly "
+    "to PD-1 blockade, a phenotype reversed by IL-1β neutralization. Patients carrying CHIP "
+    "variants at a variant allele fraction of 2% or more had shorter recurrence-free "
+    "survival. These findings link age-related hematopoietic clonality to the immune "
+    "contexture of solid tumors."
+)
 ALL = 9  # articles in the editorial database
 
 CLONAL = """\
@@ -72,7 +85,7 @@ def test_digest_filters_by_query_and_date(editorial, harvest):
     assert result.exit_code == 0
     assert [l for l in result.out.splitlines() if l.startswith("## ")] == ["## trials (6)"]
     assert "41000001" not in result.out
-    tomorrow = (dt.date.today() + dt.timedelta(days=2)).isoformat()
+    tomorrow = (dt.date.fromisoformat(TODAY) + dt.timedelta(days=2)).isoformat()
     empty = harvest("digest", "--since", tomorrow)
     assert empty.out.splitlines()[0] == f"# Literature digest: 0 new articles since {tomorrow}"
     assert "Nothing new." in empty.out
@@ -198,13 +211,15 @@ def test_jsonl_export_holds_every_article_whole(editorial, harvest):
     records = [json.loads(line) for line in result.out.splitlines()]
     assert len(records) == ALL
     [clonal] = [r for r in records if r["pmid"] == 41212658]
+    [first_seen] = [r["first_seen_at"] for r in rows(
+        editorial, "SELECT first_seen_at FROM article WHERE pmid = 41212658")]
     statement = rows(editorial, "SELECT statement FROM coi WHERE article_id = "
                                 "(SELECT id FROM article WHERE pmid = 41212658)")[0]["statement"]
     assert clonal == {
         "pmid": 41212658, "doi": "10.1016/j.ccell.2025.10.007", "pmcid": None,
         "title": "Clonal hematopoiesis-derived myeloid cells seed an immunosuppressive niche in "
                  "early-stage lung adenocarcinoma.",
-        "abstract": clonal["abstract"], "journal": "Cancer Cell", "volume": None, "issue": None,
+        "abstract": CLONAL_ABSTRACT, "journal": "Cancer Cell", "volume": None, "issue": None,
         "pages": None, "pub_date": "2025-11-13", "epub_date": "2025-11-13",
         "publication_types": ["Journal Article"], "article_type": "research",
         "authors": ["Ferreira-Lam J", "Adeyemi T", "Kowalczyk R"],
@@ -215,9 +230,8 @@ def test_jsonl_export_holds_every_article_whole(editorial, harvest):
         "coi_statement": statement, "coi_organizations": ["Bristol Myers Squibb", "Novartis",
                                                           "Pfizer"],
         "coi_summary": "declared: 2 of 3 authors; Bristol Myers Squibb, Novartis, Pfizer",
-        "queries": ["her2", "trials"], "first_seen_at": clonal["first_seen_at"],
+        "queries": ["her2", "trials"], "first_seen_at": first_seen,
         "notices": [], "redelivery": None}
-    assert clonal["abstract"].startswith("Clonal hematopoiesis of indeterminate potential")
     # The contract's columns agree with the articles view.
     view = {r["pmid"]: r for r in rows(editorial, "SELECT * FROM articles")}
     for record in records:
@@ -330,7 +344,7 @@ def test_consumer_gets_each_article_exactly_once_across_interrupted_exports(
     # Another consumer still gets everything; a new article reaches the pipeline once.
     other = harvest("export", "--consumer", "zotero", "--format", "ris")
     assert other.out.count("ER  - ") == ALL
-    fake.add_synthetic(41000003, dt.date.today(), terms={"her2[tiab]"})
+    fake.add_synthetic(41000003, dt.date.fromisoformat(TODAY), terms={"her2[tiab]"})
     assert harvest("run", "--all", "--no-enrich").exit_code == 0
     third = harvest("export", "--consumer", "pipeline")
     assert [json.loads(l)["pmid"] for l in third.out.splitlines()] == [41000003]
@@ -363,10 +377,17 @@ def test_search_ranks_title_hits_first_and_covers_coi_statements(editorial, harv
     result = harvest("search", "trastuzumab OR ERBB2", "--json")
     assert result.exit_code == 0, result.err
     hits = json.loads(result.out)
-    # ERBB2 in the title (four articles) beats ERBB2 only in the abstract.
-    titles_first = [h["pmid"] for h in hits]
-    assert titles_first[0] == 41000001  # both words, one in the title twice over
-    assert set(titles_first[:4]) == {41000001, 41000002, 41066351, 41000001} | {41000002}
+    # A title hit beats an abstract-only hit: every article with the word in its title comes
+    # before every article with it only in its abstract.
+    ranked = [h["pmid"] for h in json.loads(harvest("search", "tumours", "--json").out)]
+    in_title = {r["pmid"] for r in rows(editorial, "SELECT pmid FROM article WHERE "
+                                                   "title LIKE '%tumours%'")}
+    in_abstract = {r["pmid"] for r in rows(editorial, "SELECT pmid FROM article WHERE "
+                                                      "abstract LIKE '%tumours%'")} - in_title
+    assert in_title and in_abstract  # the fixtures hold both kinds
+    assert set(ranked[:len(in_title)]) == in_title
+    assert set(ranked[len(in_title):]) == in_abstract
+    assert hits[0]["pmid"] == 41000001  # both words, one in the title twice over
     coi = json.loads(harvest("search", "Pfizer", "--json").out)
     assert [(h["pmid"], h["matched_in"]) for h in coi] == [(41212658, "coi statement")]
     assert "[Pfizer]" in coi[0]["snippet"]
@@ -406,7 +427,7 @@ def test_editorial_queue_starts_after_the_last_digest(editorial, harvest, fake):
         assert row["oa_status"] == (items[row["pmid"]].oa_status or "not yet checked")
     assert harvest("digest").exit_code == 0
     assert rows(editorial, "SELECT pmid FROM editorial_queue") == []
-    fake.add_synthetic(41000004, dt.date.today(), terms={"trials[tiab]"})
+    fake.add_synthetic(41000004, dt.date.fromisoformat(TODAY), terms={"trials[tiab]"})
     assert harvest("run", "--all", "--no-enrich").exit_code == 0
     assert rows(editorial, "SELECT pmid, oa_status, coi_summary FROM editorial_queue") == [
         {"pmid": 41000004, "oa_status": "not yet checked", "coi_summary": "not yet checked"}]

@@ -115,6 +115,11 @@ def test_mdat_pass_updates_stored_rows(workdir, fake, harvest):
     fake.add_synthetic(41000002, dt.date(2025, 3, 2))
     assert harvest("run", "--no-enrich").exit_code == 0
     [before] = rows(DB, "SELECT first_seen_at, updated_at FROM article WHERE pmid = 41000001")
+    # an old updated_at, so that the update can be seen to write a new one
+    conn = sqlite3.connect(DB)
+    conn.execute("UPDATE article SET updated_at = '2000-01-01T00:00:00Z'")
+    conn.commit()
+    conn.close()
 
     # PubMed adds a CoiStatement after first indexing; the record's DateRevised moves to today.
     fake.add_synthetic(41000001, dt.date(2025, 3, 1), mdat=TODAY,
@@ -129,7 +134,11 @@ def test_mdat_pass_updates_stored_rows(workdir, fake, harvest):
                        "WHERE pmid = 41000001")
     assert after["coi_statement"] == "Declaration of interests A.B. is a consultant for Roche."
     assert after["first_seen_at"] == before["first_seen_at"]
-    assert after["updated_at"] >= before["updated_at"]
+    [second] = rows(DB, "SELECT started_at, finished_at FROM runs ORDER BY id DESC LIMIT 1")
+    assert second["started_at"] <= after["updated_at"] <= second["finished_at"]
+    # the other record was not rewritten
+    assert rows(DB, "SELECT updated_at FROM article WHERE pmid = 41000002") == [
+        {"updated_at": "2000-01-01T00:00:00Z"}]
     assert rows(DB, "SELECT count(*) AS n FROM article")[0]["n"] == 2
     mdat_fetch = fake.calls("efetch")[-1]
     assert mdat_fetch["id"] == "41000001"
@@ -150,7 +159,6 @@ def test_unchanged_records_in_the_overlap_are_not_rewritten(workdir, fake, harve
 
 def test_count_above_the_cap_is_split_into_windows(workdir, fake, harvest):
     write_query(workdir / "queries", "big", start="2025-01-01")
-    end = dt.date(2025, 1, 6)
     # 12,000 records over six days: more than esearch's 9,999, so the window must be split.
     pmid = 41100000
     for day in range(6):
@@ -168,9 +176,13 @@ def test_count_above_the_cap_is_split_into_windows(workdir, fake, harvest):
     assert sum(w["count"] for w in windows) == 12000
     assert all(w["count"] <= 9999 for w in windows)
     assert windows[0]["start"] == "2025-01-01" and windows[-1]["end"] == TODAY.isoformat()
+    # The windows follow each other day by day: no gap, no overlap, more than one.
+    assert len(windows) > 1
+    for before, after in zip(windows, windows[1:]):
+        assert (dt.date.fromisoformat(before["end"]) + dt.timedelta(days=1)
+                == dt.date.fromisoformat(after["start"]))
     searches = [(c["mindate"], c["maxdate"]) for c in fake.calls("esearch")]
     assert searches[0] == ("2025/01/01", ymd(TODAY))
-    assert end <= TODAY
 
 
 def test_a_single_day_above_the_cap_is_an_error(workdir, fake, harvest):
