@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
+import shutil
 import sqlite3
 import sys
 from dataclasses import dataclass
@@ -166,3 +168,18 @@ def _copy_database(source: Path, target: Path) -> None:
         src.backup(dst)
     src.close()
     dst.close()
+
+
+@pytest.fixture
+def chromium():
+    """The path of a Chromium on PATH for playwright, which never downloads its own browser
+    here. .ci/run installs Debian's chromium and sets HARVEST_REQUIRE_BROWSER: then a missing
+    one fails the test instead of skipping it."""
+    pytest.importorskip("playwright.sync_api")
+    for name in ("chromium", "chromium-browser", "google-chrome", "chromium-headless-shell"):
+        if shutil.which(name):
+            return shutil.which(name)
+    if os.environ.get("HARVEST_REQUIRE_BROWSER"):
+        pytest.fail("HARVEST_REQUIRE_BROWSER is set but no Chromium is on PATH")
+    pytest.skip("no Chromium on PATH (apt-get install chromium); playwright's own browser "
+                "download is not used")

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 import re
 import sqlite3
 
@@ -203,20 +202,14 @@ def test_crossref_only_articles_are_asked_for_notices_in_batches(workdir, harves
     assert next_checks == [{"later": 1}]
 
 
-def test_the_changed_section_in_headless_chromium(workdir, harvest, fake):
+def test_the_changed_section_in_headless_chromium(workdir, harvest, fake, chromium):
     """What a reader sees of a retraction, on screen and on paper."""
-    from tests.test_outputs import _browser
-    sync_api = pytest.importorskip("playwright.sync_api")
-    browser_path = _browser()
-    if browser_path is None:
-        if os.environ.get("HARVEST_REQUIRE_BROWSER"):
-            pytest.fail("HARVEST_REQUIRE_BROWSER is set but no Chromium is on PATH")
-        pytest.skip("no Chromium on PATH (apt-get install chromium)")
+    from playwright import sync_api
     covered_then_retracted(workdir, harvest, fake)
     assert harvest("digest", "--format", "html", "--since", "2000-01-01",
                    "-o", "digest.html").exit_code == 0
     with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=browser_path)
+        browser = p.chromium.launch(executable_path=chromium)
         try:
             page = browser.new_page()
             page.goto((workdir / "digest.html").as_uri())

@@ -9,7 +9,6 @@ import io
 import json
 import os
 import re
-import shutil
 import sqlite3
 from pathlib import Path
 
@@ -124,26 +123,13 @@ def test_html_digest_is_one_escaped_self_contained_page(editorial, harvest, work
     assert [p.name for p in workdir.iterdir() if p.name.startswith(".digest")] == []
 
 
-def _browser() -> str | None:
-    for name in ("chromium", "chromium-browser", "google-chrome", "chromium-headless-shell"):
-        if shutil.which(name):
-            return shutil.which(name)
-    return None
-
-
-def test_html_digest_in_headless_chromium(editorial, harvest, workdir):
+def test_html_digest_in_headless_chromium(editorial, harvest, workdir, chromium):
     """What a reader sees on screen and on paper (print CSS), from the rendered DOM."""
-    sync_api = pytest.importorskip("playwright.sync_api")
-    browser_path = _browser()
-    if browser_path is None:
-        if os.environ.get("HARVEST_REQUIRE_BROWSER"):  # .ci/run installed one: it must be used
-            pytest.fail("HARVEST_REQUIRE_BROWSER is set but no Chromium is on PATH")
-        pytest.skip("no Chromium on PATH (apt-get install chromium); playwright's own browser "
-                    "download is not used")
+    from playwright import sync_api
     assert harvest("digest", "--format", "html", "--since", "2000-01-01",
                    "-o", "digest.html").exit_code == 0
     with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=browser_path)
+        browser = p.chromium.launch(executable_path=chromium)
         try:
             page = browser.new_page()
             page.goto((workdir / "digest.html").as_uri())
