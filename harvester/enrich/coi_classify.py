@@ -31,7 +31,7 @@ from __future__ import annotations
 import json
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
@@ -44,6 +44,11 @@ class CoiResult:
     organizations: list[str]    # normalised company names, sorted, unique
     authors_declaring: list[str]  # names from the given author list (as given) who declare
     evidence: str               # the sentence that decided the status ("" if none)
+    # For `harvest coi explain`: each company with the clause it came from, in text order, and
+    # each declaring author with the clause that named them. Not compared: two results with the
+    # same status, companies, authors and evidence are the same answer.
+    organization_clauses: tuple[tuple[str, str], ...] = field(default=(), compare=False)
+    author_clauses: tuple[tuple[str, str], ...] = field(default=(), compare=False)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -204,9 +209,9 @@ _STRONG = re.compile(r"(?i)\b(?:"
     r"non-?financial\s+(?:competing|conflict)"
     r")\b|(?i:honorar|berater|beratungs|vortrags|aktien|angestellt|gutachter|"
     r"honoraires|actionnaire|salari[ée]|honorarios|consultor)")
-_EMPLOYMENT_LIKE = re.compile(
-    r"(?i)\b(?:employ\w*|works?\s+(?:for|at)|worked|working|staff|advis\w*|board|committee|"
-    r"leadership|member)\b")
+# Employment at a university or hospital is not an interest; advisory, board and committee
+# roles are, whoever holds them (issue #12).
+_EMPLOYMENT_LIKE = re.compile(r"(?i)\b(?:employ\w*|works?\s+(?:for|at)|worked|working|staff)\b")
 _WEAK = re.compile(r"(?i)\b(?:grants?|grant\s+support|funding|funds?|funded|support(?:ed)?|"
                    r"sponsor\w*|travel|accommodations?|expenses|reimburs\w+|received|receives|"
                    r"receiving|contracts?|contracted|gifts?|provided|supplied|collaborat\w+|"
@@ -221,7 +226,9 @@ _INTRO = re.compile(
     r"(?i)\b(?:declare[sd]?|disclose[sd]?|report(?:s|ed)?|list(?:s|ed)?)\s+(?:the\s+)?"
     r"following\b[^:]*:?|\b(?:declare[sd]?|disclose[sd]?|report(?:s|ed)?)\s+(?:the\s+|these\s+)?"
     r"(?:potential\s+)?(?:competing|conflicts?)[^:]{0,40}:")
-_ALL_AUTHORS = re.compile(r"(?i)^(?:\W*)(?:the|all|both|each\s+of\s+the)\s+(?:\w+\s+)?authors?\b"
+_ALL_AUTHORS = re.compile(r"(?i)^(?:\W*)(?:the|all|both|each\s+of\s+the)\s+"
+                          r"(?!(?:senior|last|first|lead|corresponding|principal|co-?first|"
+                          r"joint|other|remaining)\b)(?:\w+\s+)?authors?\b"
                           r"|^\W*(?:we|each\s+author|every\s+author)\b")
 _OTHER_AUTHORS = re.compile(r"(?i)\b(?:other|remaining|rest\s+of\s+the|further)\s+"
                             r"(?:co-?)?authors?\b|\bnone\s+of\s+the\b")
@@ -585,6 +592,7 @@ def _parse_author(name: str) -> _Author | None:
 _INITIALS_TOKEN = re.compile(
     r"(?<![\w.])((?:[A-Z][a-z]?\.?\s?[-‐]?\s?){1,5}[A-Z][a-z]?\.?)(?![\w])|(?<![\w.-])([A-Z]{2,4})(?![\w.-])")
 _TITLE = r"(?:Drs?|Prof|Professor|Mr|Mrs|Ms|Mx|Doctor|Dres|Pr)\.?\s+"
+_TITLE_RE = _TITLE
 
 
 class _AuthorIndex:
@@ -648,18 +656,50 @@ def _clean(text: str) -> str:
     return "\n".join(line.strip() for line in text.split("\n") if line.strip())
 
 
+_ROLE_SUBJECT = re.compile(
+    r"(?i)^\W*(?:(?:and|also)\s+)?(?:the\s+)?(?P<role>senior|last|first|principal|lead)\s+"
+    r"(?P<noun>authors?|investigators?)\b|^\W*(?:the\s+)?(?P<pi>PIs?)\b")
+# "All authors except A.B. and C.D. declare no competing interests": the excepted authors are
+# the ones who declare (what they declare may not be said).
+_EXCEPT = re.compile(
+    r"(?i)\b(?:except(?:\s+for)?|other\s+than|apart\s+from|aside\s+from|with\s+the\s+"
+    r"exception\s+of|save\s+for|excluding|besides)\s+(?P<who>.{2,120}?)(?=,?\s+(?:who|whose|"
+    r"declares?|declared|reports?|reported|discloses?|disclosed|ha[sd]|have|is|are|was|were|"
+    r"states?|confirms?)\b|\s*;|\W*$)")
+_PERSON_LIKE = re.compile(
+    rf"(?<![\w.])(?:[A-Z]\.?\s?-?){{2,5}}(?![\w])|{_TITLE_RE}[A-Z]\w+|"
+    r"\b[A-Z][a-z]+\s+(?:[A-Z]\.\s*)*[A-Z][a-z]+(?:-[A-Z][a-z]+)?\b")
+# ICMJE style: a grant "outside the submitted work" is declared whoever gave it.
+_OUTSIDE_WORK = re.compile(
+    r"(?i)\b(?:outside|unrelated\s+to|not\s+related\s+to|independent\s+of|beyond)\s+(?:of\s+)?"
+    r"(?:the|this|current|present)\s+(?:submitted\s+|present\s+|current\s+|reported\s+)?"
+    r"(?:work|study|manuscript|article|paper|research)")
+_EDITOR = re.compile(
+    r"(?i)\b(?:(?:associate|deputy|section|guest|senior|handling|academic|consulting|"
+    r"contributing|statistical|executive|managing)\s+)?editors?(?:-in-chief|\s+in\s+chief)?\b"
+    r"(?!\s+(?:handling|who|was|were)\b)|\beditorial\s+(?:board|committee|team)|"
+    r"\bboard\s+of\s+(?:editors|reviewers)")
+
+
 def classify(text: str, authors: list[str] | None = None) -> CoiResult:
     body = _sections(_clean(text))
     index = _AuthorIndex(authors) if authors else None
     author_words = {_fold(w) for w in index.words} if index else set()
 
     declared_sentence = none_sentence = ""
-    orgs: set[str] = set()
-    declaring: set[int] = set()
+    org_clauses: dict[str, str] = {}        # company -> the first clause naming it
+    declaring: dict[int, str] = {}          # author -> the clause that named them
+    named_in: dict[int, str] = {}           # author -> the last clause that named them
     carry: list[int] = []           # authors the next subject-less clause refers to
     intro_seen = False
     for sentence in _sentences(body):
-        no_role = bool(_NO_ROLE.search(sentence))
+        no_role = bool(_NO_ROLE.search(sentence)) and not _EDITOR.search(sentence)
+        excepted = _excepted(sentence, index)
+        if excepted is not None:
+            for i in excepted:
+                declaring.setdefault(i, sentence)
+            if not declared_sentence:
+                declared_sentence = sentence
         clauses = _clauses(sentence)
         sentence_declared = False
         for position, clause in enumerate(clauses):
@@ -672,10 +712,21 @@ def classify(text: str, authors: list[str] | None = None) -> CoiResult:
                     continue
             hits = index.find(clause) if index else []
             named = [i for _, i in hits]
+            for i in named:
+                named_in[i] = clause
+            role = _ROLE_SUBJECT.search(clause)
             # Subjects: the named authors; "the authors"; or, for "he/she ..." clauses,
             # category lines and later parts of a sentence, the last named author.
             if named and not jco:
                 subjects = named
+            elif role and index:
+                # Only a senior/last or first author is unambiguous ("the PI" is not).
+                r = (role.group("role") or "").lower()
+                subjects = [len(index.authors) - 1] if r in ("senior", "last") and \
+                    role.group("noun").lower().startswith("author") else \
+                    [0] if r == "first" and role.group("noun").lower() == "author" else []
+                for i in subjects:
+                    named_in[i] = clause
             elif _OTHER_AUTHORS.search(clause):
                 subjects = []
             elif _ALL_AUTHORS.search(clause) and index:
@@ -691,8 +742,10 @@ def classify(text: str, authors: list[str] | None = None) -> CoiResult:
             kind, found = _kind(clause, no_role, intro_seen, bool(label), author_words,
                                 context=sentence_declared)
             if kind == "declared":
-                orgs.update(found)
-                declaring.update(subjects)
+                for org in found:
+                    org_clauses.setdefault(org, clause)
+                for i in subjects:
+                    declaring.setdefault(i, named_in.get(i, clause))
                 sentence_declared = True
                 if not declared_sentence:
                     declared_sentence = sentence
@@ -704,13 +757,34 @@ def classify(text: str, authors: list[str] | None = None) -> CoiResult:
                 carry = named
             elif subjects or _OTHER_AUTHORS.search(clause):
                 carry = subjects
-    names = [index.authors[i].given for i in sorted(declaring)
-             if index.authors[i]] if index else []
     if declared_sentence:
-        return CoiResult("declared", _merge(orgs), names, declared_sentence)
+        kept = set(_merge(set(org_clauses)))
+        pairs = tuple((o, c) for o, c in org_clauses.items() if o in kept)
+        order = sorted(i for i in declaring if index.authors[i]) if index else []
+        return CoiResult("declared", sorted(kept), [index.authors[i].given for i in order],
+                         declared_sentence, pairs,
+                         tuple((index.authors[i].given, declaring[i]) for i in order))
     if none_sentence:
         return CoiResult("none_declared", [], [], none_sentence)
     return CoiResult("unclear", [], [], "")
+
+
+def _excepted(sentence: str, index: _AuthorIndex | None) -> list[int] | None:
+    """The authors excepted from a "none" sentence ("all authors except A.B. declare no..."),
+    or None when the sentence is not of that shape."""
+    if not _is_none(sentence):
+        return None
+    for m in _EXCEPT.finditer(sentence):
+        who = m.group("who")
+        if re.match(r"(?i)\s*(?:as|those|that|where|when|for\s+the|the\s+(?:following|funding|"
+                    r"above|below))\b", who):
+            continue
+        hits = index.find(who) if index else []
+        if hits:
+            return [i for _, i in hits]
+        if _PERSON_LIKE.search(who):
+            return []
+    return None
 
 
 def _kind(clause: str, no_role: bool, intro_seen: bool, label: bool,
@@ -722,17 +796,18 @@ def _kind(clause: str, no_role: bool, intro_seen: bool, label: bool,
         return "neutral", []
     strong = [m.group(0) for m in _STRONG.finditer(clause)]
     orgs, named = _organizations(clause, author_words)
-    if strong:
-        if any(not _EMPLOYMENT_LIKE.search(s) for s in strong):
+    if strong or _EDITOR.search(clause):
+        if not strong or any(not _EMPLOYMENT_LIKE.search(s) for s in strong):
             return "declared", orgs
-        # Employment, board or advisory roles at a university or hospital only are not
-        # competing interests; with a company, or with no institution named, they are.
+        # Employment at a university or hospital only is not a competing interest; with a
+        # company, or with no institution named, it is.
         if orgs or not _BLOCK_WORDS.search(clause):
             return "declared", orgs
         return "neutral", []
-    # Funding, grants, travel: only when a company is the counterpart. An author label or
-    # a "declare the following" introduction followed by names: those names.
-    if _WEAK.search(clause) and (named or context and orgs):
+    # Funding, grants, travel: when a company is the counterpart, or ICMJE style "outside the
+    # submitted work" (whoever gave it). An author label or a "declare the following"
+    # introduction followed by names: those names.
+    if _WEAK.search(clause) and (named or context and orgs or _OUTSIDE_WORK.search(clause)):
         return "declared", orgs
     if (label or intro_seen) and orgs:
         return "declared", orgs
