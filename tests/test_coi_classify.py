@@ -179,7 +179,7 @@ def test_organization_lists_and_exclusions():
                       "speaker fees from the Swiss MS Society and Biogen; and grants from the "
                       "University of Basel, the Swiss National Research Foundation, the NIH, and "
                       "Cernostics.")
-    assert result.organizations == ["Biogen", "Cernostics", "Protagen", "Roche", "Sanofi", "Teva"]
+    assert result.organizations == ["Biogen", "Cernostics", "Genzyme", "Protagen", "Roche", "Teva"]
 
 
 def test_short_aliases_only_as_whole_words():

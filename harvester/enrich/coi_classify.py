@@ -252,9 +252,12 @@ _DESCRIPTIVE = (r"Pharmaceuticals?|Pharma|Therapeutics|BioTherapeutics|Biotherap
                 r"BioPharma|Biologics|Oncology|Diagnostics|Genomics|Genetics|Medicines|Labs|"
                 r"Laboratories|Technologies|Healthcare|HealthCare|Medical|Biomed|Therapies|"
                 r"Vaccines|Lifesciences|Life\s+Sciences|Pharmaceutical\s+Industries")
-_NAME_WORD = r"(?:[A-Z0-9][\w'’.+-]*[\w+]|[A-Z]|&|of|de|du|la|von|van|der)"
+# A capital (Latin-1 included: "Société"), or an inner capital after a short lower-case head
+# ("bioMérieux", "uniQure", "iTeos", "eGenesis").
+_CAP = r"(?:[A-Z0-9À-ÖØ-Þ]|[a-z]{1,3}(?=[A-ZÀ-ÖØ-Þ]))"
+_NAME_WORD = rf"(?:{_CAP}[\w'’.+-]*[\w+]|[A-Z]|&|of|de|du|la|von|van|der)"
 _SUFFIX_RE = re.compile(
-    rf"(?<![\w-])((?:{_NAME_WORD}\s+){{0,4}}?(?:[A-Z0-9][\w'’.+-]*[\w+]|[A-Z]))"
+    rf"(?<![\w-])((?:{_NAME_WORD}\s+){{0,4}}?(?:{_CAP}[\w'’.+-]*[\w+]|[A-Z]))"
     rf"(?:,?\s+(?:{_LEGAL})(?![\w])|\s+(?:{_DESCRIPTIVE})\b(?:,?\s+(?:{_LEGAL})(?![\w]))?"
     r"(?!\s+(?:[A-Z][a-z]|of\b|for\b)))")
 _LEGAL_TAIL = re.compile(rf"(?:,?\s+(?:{_LEGAL}))+\W*$")
@@ -392,7 +395,7 @@ def _canonical(name: str) -> str | None:
             _STRONG.search(stripped) or _WEAK.search(stripped)):
         return None
     tokens = stripped.split()
-    if len(tokens) > 6 or not re.match(r"[A-Z0-9]", stripped):
+    if len(tokens) > 6 or not re.match(_CAP, stripped):
         return None
     if re.fullmatch(r"(?:[A-Z]\.\s?-?)+[A-Z]?\.?|[A-Z][a-z]?\.", stripped):  # initials
         return None
@@ -419,7 +422,7 @@ _TRIGGER = re.compile(r"(?i)(?:\b(?:from|for|to|with|by|of|at|in|von|bei|de|par|
 _ITEM_SPLIT = re.compile(r"\s*(?:,|\band/or\b|\band\b|\bor\b|\bund\b|\bet\b|\by\b|/|\(|\)|"
                          r"\bas\s+well\s+as\b|\s[-–]\s)\s*")
 _NAME_PREFIX = re.compile(
-    r"(?:[A-Z0-9][\w'’.+&-]*|[A-Z])(?:\s+(?:[A-Z0-9][\w'’.+&-]*|&|of(?=\s+[A-Z])|de(?=\s+[A-Z])"
+    rf"(?:{_CAP}[\w'’.+&-]*|[A-Z])(?:\s+(?:{_CAP}[\w'’.+&-]*|&|of(?=\s+[A-Z])|de(?=\s+[A-Z])"
     r"|du(?=\s+[A-Z])|von(?=\s+[A-Z])|van(?=\s+[A-Z])|e\.\s?V\.))*")
 
 
