@@ -320,3 +320,144 @@ def test_accuracy_on_labelled_set():
     assert precision >= 0.95
     assert recall >= 0.90
     assert authors_ok / authors_n >= 0.85
+
+
+# --- issue #12: structure, exceptions, roles, interests without a company, list grammar -------
+
+AUTHORS3 = ["Ana Bianchi", "Carl Dorn", "Eva Fink"]
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("All authors except A.B. and C.D. declare no competing interests.",
+     ["Ana Bianchi", "Carl Dorn"]),
+    ("The authors, with the exception of E.F., have no conflicts of interest to declare.",
+     ["Eva Fink"]),
+    ("A.B. reports grants from Vantor Labs; the other authors declare no competing interests.",
+     ["Ana Bianchi"]),
+])
+def test_exceptions_are_declared(text, expected):
+    result = classify(text, AUTHORS3)
+    assert (result.status, result.authors_declaring) == ("declared", expected)
+
+
+def test_exception_without_author_list_is_declared():
+    assert status("None of the authors has a conflict of interest other than Dr. Rivas.") == \
+        "declared"
+    assert status("The authors declare no competing interests, except as noted in the "
+                  "funding section.") == "none_declared"
+
+
+def test_icmje_preamble_what_follows_counts():
+    preamble = ("All authors have completed the ICMJE uniform disclosure form at "
+                "www.icmje.org/disclosure-of-interest/ and declare: ")
+    result = classify(preamble + "C.D. reports personal fees from Quarry Analytics outside the "
+                      "submitted work; no other relationships or activities that could appear to "
+                      "have influenced the submitted work.", AUTHORS3)
+    assert (result.status, result.organizations, result.authors_declaring) == (
+        "declared", ["Quarry Analytics"], ["Carl Dorn"])
+    assert status(preamble + "no support from any organisation for the submitted work; no "
+                  "financial relationships with any organisations that might have an interest "
+                  "in the submitted work in the previous three years; no other relationships or "
+                  "activities that could appear to have influenced the submitted work.") == \
+        "none_declared"
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("The senior author is a consultant for Quilter Labs.", ["Eva Fink"]),
+    ("The last author holds stock in Quilter Labs.", ["Eva Fink"]),
+    ("The PI has received research funding from Quilter Labs.", []),
+])
+def test_roles_introduce_declarations(text, expected):
+    result = classify(text, AUTHORS3)
+    assert (result.status, result.organizations, result.authors_declaring) == (
+        "declared", ["Quilter Labs"], expected)
+
+
+@pytest.mark.parametrize("text", [
+    "A.B. reports grants from the National Institutes of Health outside the submitted work.",
+    "C.D. is an Associate Editor of this journal and was not involved in its peer review.",
+    "E.F. is a member of the editorial board of the journal.",
+    "E.F. serves on an advisory committee of the Ministry of Health.",
+    "A.B. holds a patent on a method for detecting tumour DNA.",
+    "C.D. is a member of the board of a start-up company.",
+])
+def test_interests_without_a_company_are_declared(text):
+    result = classify(text + " The other authors declare no competing interests.", AUTHORS3)
+    assert (result.status, result.organizations) == ("declared", [])
+    assert len(result.authors_declaring) == 1
+
+
+def test_public_funding_of_the_work_alone_is_still_not_declared():
+    assert status("This work was supported by the National Cancer Institute.") == "unclear"
+
+
+def test_run_on_sections_are_cut():
+    text = ("Competing interests: A.B. is a consultant for Vortex Medical. Funding Statement This "
+            "work was funded by Omega Biotech. Author Declarations I confirm all relevant ethical "
+            "guidelines have been followed. Acknowledgements We thank Delta Pharma for reagents.")
+    result = classify(text, AUTHORS3)
+    assert (result.status, result.organizations) == ("declared", ["Vortex Medical"])
+    text = ("Competing Interest Statement: The authors have declared no competing interest. "
+            "Funding Statement: This study received support from Delta Pharma and Omega Biotech.")
+    assert classify(text) == CoiResult("none_declared", [], [],
+                                       "The authors have declared no competing interest.")
+
+
+def test_category_lists_come_out_whole():
+    text = ("A.B.: Scientific Advisory Board: Alpha Bio, Kestrel Health, Nimbus Works; "
+            "Consultancy: Oriel, Tessera Partners; Stock: Zephyr Robotics.")
+    result = classify(text, AUTHORS3)
+    assert result.organizations == ["Alpha Bio", "Kestrel Health", "Nimbus Works", "Oriel",
+                                    "Tessera Partners", "Zephyr Robotics"]
+
+
+@pytest.mark.parametrize("clause, expected", [
+    ("is an employee of Quandary Therapeutics", ["Quandary Therapeutics"]),
+    ("holds shares in Helix Nanotech and stock in Corvus", ["Corvus", "Helix Nanotech"]),
+    ("is a founder of Lumen Systems", ["Lumen Systems"]),
+    ("is on the board of MedCo Analytics, LLC", ["MedCo Analytics"]),
+    ("is a consultant to Marrow AI, Inc. and advisor to Obsidian", ["Marrow AI", "Obsidian"]),
+    ("received honoraria from bioMérieux, Johnson & Johnson and Merck Sharp & Dohme",
+     ["Johnson & Johnson", "Merck Sharp & Dohme", "bioMérieux"]),
+    ("received fees from uniQure and iTeos Therapeutics", ["iTeos Therapeutics", "uniQure"]),
+])
+def test_companies_by_list_grammar(clause, expected):
+    result = classify(f"C.D. {clause}.", AUTHORS3)
+    assert (result.status, result.organizations) == ("declared", expected)
+
+
+@pytest.mark.parametrize("alias, canonical", [
+    ("GSK", "GlaxoSmithKline"), ("MSD", "Merck Sharp & Dohme"),
+    ("Merck & Co., Inc.", "Merck Sharp & Dohme"), ("BMS", "Bristol Myers Squibb"),
+    ("Bristol-Myers Squibb", "Bristol Myers Squibb"), ("F. Hoffmann-La Roche Ltd", "Roche"),
+    ("Lilly", "Eli Lilly"), ("Seattle Genetics", "Seagen"), ("EMD Serono", "Merck KGaA"),
+    ("Janssen Oncology", "Janssen"), ("Gilead Sciences, Inc.", "Gilead"),
+])
+def test_aliases_normalised_one_way(alias, canonical):
+    assert classify(f"A.B. received fees from {alias}.", AUTHORS3).organizations == [canonical]
+
+
+def test_never_people_titles_degrees_or_public_bodies():
+    text = ("Professor Fink, MD, PhD, D.Phil, Director of the Comprehensive Cancer Center, has "
+            "received grants from the NIH, the Wellcome Trust, the World Health Organization, the "
+            "Medical Research Council, the Federal Ministry of Education and Research, the Gates "
+            "Foundation, Harvard University and Mount Sinai Hospital (grant R01 CA123456), and "
+            "personal fees from Halo Diagnostics, outside the submitted work.")
+    result = classify(text, AUTHORS3)
+    assert (result.status, result.organizations, result.authors_declaring) == (
+        "declared", ["Halo Diagnostics"], ["Eva Fink"])
+
+
+def test_clauses_for_explain():
+    text = ("A.B. received fees from Pfizer and Orion Labs. C.D. is an employee of GSK. "
+            "E.F. declares no competing interests.")
+    result = classify(text, AUTHORS3)
+    assert result.organization_clauses == (
+        ("Pfizer", "A.B. received fees from Pfizer and Orion Labs."),
+        ("Orion Labs", "A.B. received fees from Pfizer and Orion Labs."),
+        ("GlaxoSmithKline", "C.D. is an employee of GSK."))
+    assert result.author_clauses == (
+        ("Ana Bianchi", "A.B. received fees from Pfizer and Orion Labs."),
+        ("Carl Dorn", "C.D. is an employee of GSK."))
+    assert result.evidence == "A.B. received fees from Pfizer and Orion Labs."
+    assert classify("None declared.").organization_clauses == ()

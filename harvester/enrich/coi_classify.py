@@ -272,7 +272,8 @@ _BLOCK_WORDS = re.compile(
     r"cooperative|faculty|office|services?|system|authority|administration|"
     r"forschungsgemeinschaft|verband|verein|bund|e\.\s?v\.?|research\s+council|"
     r"cancer\s+research|league|federation|registry|ngo|health\s+system|nhs|"
-    r"coalition|collaborative|board|boards|group|groups|chamber|union|bureau)\b")
+    r"coalition|collaborative|board|boards|group|groups|chamber|union|bureau|"
+    r"organi[sz]ations?)\b")
 _BLOCK_ITEMS = {
     "NIH", "NCI", "NSF", "ERC", "DFG", "NHMRC", "CIHR", "FDA", "EMA", "NHS", "NIHR", "MRC",
     "BMBF", "ANR", "AHRQ", "CMS", "CDC", "WHO", "PCORI", "ASCO", "ESMO", "AACR", "ECTRIMS",
