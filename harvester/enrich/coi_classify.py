@@ -333,23 +333,30 @@ _PLACES = {
 
 
 @lru_cache(maxsize=1)
-def _companies() -> tuple[list[tuple[re.Pattern, str]], dict[str, str]]:
+def _companies() -> tuple[re.Pattern, dict[str, str], dict[str, str]]:
+    """One pattern for every curated alias (longest first, so "Merck Sharp & Dohme" wins over
+    "Merck"), the canonical name of a matched alias (by _alias_key), and of a folded name."""
     data = json.loads(COMPANIES_FILE.read_text(encoding="utf-8"))
     pairs = []
     lookup: dict[str, str] = {}
+    by_key: dict[str, str] = {}
     for canonical, aliases in data.items():
         for alias in {canonical, *aliases}:
             pairs.append((alias, canonical))
             lookup[_fold(alias).lower()] = canonical
+            by_key.setdefault(_alias_key(alias), canonical)
     pairs.sort(key=lambda p: -len(p[0]))
-    patterns = []
-    for alias, canonical in pairs:
-        body = re.escape(alias).replace(r"\ ", r"\s+").replace(r"\-", r"[-\s]?")
-        # Not when followed by Foundation: "Novo Nordisk Foundation" is a charity.
-        patterns.append((re.compile(
-            rf"(?<![\w&-]){body}(?![\w&]|-\w|\s+(?:[A-Z]\w+\s+)?(?:Foundation|Fonden|Stiftung|"
-            rf"Fondation)\b)"), canonical))
-    return patterns, lookup
+    bodies = [re.escape(alias).replace(r"\ ", r"\s+").replace(r"\-", r"[-\s]?")
+              for alias, _ in pairs]
+    # Not when followed by Foundation: "Novo Nordisk Foundation" is a charity.
+    pattern = re.compile(
+        rf"(?<![\w&-])(?:{'|'.join(bodies)})(?![\w&]|-\w|\s+(?:[A-Z]\w+\s+)?(?:Foundation|"
+        rf"Fonden|Stiftung|Fondation)\b)")
+    return pattern, lookup, by_key
+
+
+def _alias_key(text: str) -> str:
+    return re.sub(r"[\s-]+", "", text)
 
 
 def _fold(text: str) -> str:
@@ -364,6 +371,10 @@ _CHARITY_END = re.compile(
     r"parkinson['’]?s|aids|tuberculosis|malaria|research\s+uk|cure|cures)$")
 
 
+_DESCRIPTIVE_END = re.compile(rf"\b(?:{_DESCRIPTIVE})$")
+_DESCRIPTIVE_WORD = re.compile(rf"(?:{_DESCRIPTIVE})$")
+
+
 def _canonical(name: str) -> str | None:
     """A candidate company name, normalised, or None when it is not a company."""
     name = re.sub(r"\s+", " ", name).strip(" ,.;:'\"“”’()[]")
@@ -373,7 +384,7 @@ def _canonical(name: str) -> str | None:
         name = name[head.end():]
     if not name or len(name) < 2:
         return None
-    _, lookup = _companies()
+    _, lookup, _ = _companies()
     folded = _fold(name).lower()
     # Curated: the whole name or its first words ("Boehringer Ingelheim International GmbH").
     words = folded.split()
@@ -392,7 +403,7 @@ def _canonical(name: str) -> str | None:
     if not has_legal and (_BLOCK_WORDS.search(stripped) or _CHARITY_END.search(stripped)):
         return None
     # "Beratungshonorare", "Research Funding": a relationship word, not a company.
-    if not has_legal and not re.search(rf"\b(?:{_DESCRIPTIVE})$", stripped) and (
+    if not has_legal and not _DESCRIPTIVE_END.search(stripped) and (
             _STRONG.search(stripped) or _WEAK.search(stripped)):
         return None
     tokens = stripped.split()
@@ -412,7 +423,7 @@ def _canonical(name: str) -> str | None:
     if not has_legal and re.fullmatch(r"[A-Z]{2,4}", stripped):
         return None
     lowered = [t.lower().strip(".,") for t in tokens]
-    desc = re.compile(rf"(?:{_DESCRIPTIVE})$")
+    desc = _DESCRIPTIVE_WORD
     if all(t in _GENERIC_NAME_WORDS or desc.fullmatch(tok) for t, tok in zip(lowered, tokens)):
         return None
     return stripped
@@ -425,6 +436,10 @@ _ITEM_SPLIT = re.compile(r"\s*(?:,|\band/or\b|\band\b|\bor\b|\bund\b|\bet\b|\by\
 _NAME_PREFIX = re.compile(
     rf"(?:{_CAP}[\w'’.+&-]*|[A-Z])(?:\s+(?:{_CAP}[\w'’.+&-]*|&|of(?=\s+[A-Z])|de(?=\s+[A-Z])"
     r"|du(?=\s+[A-Z])|von(?=\s+[A-Z])|van(?=\s+[A-Z])|e\.\s?V\.))*")
+
+
+_LEGAL_WORD_RE = re.compile(rf"\b(?:{_LEGAL})\b")
+_LEGAL_ONLY_RE = re.compile(rf"(?:,?\s*(?:{_LEGAL}))+|#+")
 
 
 def _list_items(clause: str) -> list[str]:
@@ -445,13 +460,12 @@ def _list_items(clause: str) -> list[str]:
         for k, piece in enumerate(pieces):
             piece = piece.strip()
             # "the Food and Drug Administration", "the Laura and John Arnold Foundation".
-            joined = re.search(rf"{re.escape(piece)}\s+(?:and|&|und)\s+([^,;()]+)", rest) \
-                if piece else None
-            if joined and k + 1 < len(pieces):
-                nxt = _NAME_PREFIX.match(pieces[k + 1].strip())
-                if nxt and _BLOCK_WORDS.search(nxt.group(0)) and \
-                        not re.search(rf"\b(?:{_LEGAL})\b", nxt.group(0)):
-                    continue
+            nxt = _NAME_PREFIX.match(pieces[k + 1].strip()) if piece and k + 1 < len(pieces) \
+                else None
+            if nxt and _BLOCK_WORDS.search(nxt.group(0)) and \
+                    not _LEGAL_WORD_RE.search(nxt.group(0)) and \
+                    re.search(rf"{re.escape(piece)}\s+(?:and|&|und)\s+[^,;()]", rest):
+                continue
             if not piece:
                 continue
             if re.fullmatch(r"[#\s.,]+", piece):     # a curated company, already taken
@@ -463,7 +477,7 @@ def _list_items(clause: str) -> list[str]:
             name = m.group(0).rstrip(".")
             found.append(name)
             tail = piece[m.end():].strip(" .")
-            if tail and not re.fullmatch(rf"(?:,?\s*(?:{_LEGAL}))+|#+", tail):
+            if tail and not _LEGAL_ONLY_RE.fullmatch(tail):
                 break
     return found
 
@@ -483,16 +497,16 @@ _FUNDERS = re.compile(r"National\s+Heart,\s+Lung,?\s+and\s+Blood\s+Institute|"
 def _organizations(clause: str, author_words: set[str]) -> tuple[list[str], bool]:
     """The companies named in a clause, and whether one is a known or suffixed company name
     (not just a capitalised item in a list)."""
-    patterns, _ = _companies()
+    pattern, _, by_key = _companies()
     orgs: list[str] = []
     taken: list[tuple[int, int]] = []
-    for pat, canonical in patterns:
-        for m in pat.finditer(clause):
-            if any(a < m.end() and m.start() < b for a, b in taken):
-                continue
-            end = m.end() + _EXTEND.match(clause, m.end()).end() - m.end()
-            taken.append((m.start(), end))
-            orgs.append(canonical)
+    for m in pattern.finditer(clause):
+        canonical = by_key.get(_alias_key(m.group(0)))
+        if canonical is None:
+            continue
+        end = _EXTEND.match(clause, m.end()).end()
+        taken.append((m.start(), end))
+        orgs.append(canonical)
     masked = list(clause)
     for a, b in taken:
         masked[a:b] = "#" * (b - a)
@@ -526,7 +540,7 @@ def _organizations(clause: str, author_words: set[str]) -> tuple[list[str], bool
 
 def _merge(orgs: set[str]) -> list[str]:
     """Drop "Lucid" when "Lucid Medical" is there too (not for curated names)."""
-    _, lookup = _companies()
+    _, lookup, _ = _companies()
     canon = set(lookup.values())
     return sorted(o for o in orgs if o in canon or not any(
         other != o and other.startswith(o + " ") for other in orgs))
@@ -626,22 +640,30 @@ class _AuthorIndex:
             for i in exact:
                 hits.setdefault(i, m.start())
         for i, a in enumerate(self.authors):
-            if not a or i in hits:
+            if not a or i in hits or a.surname.split()[-1] not in text:
                 continue
-            sur = re.escape(a.surname).replace(r"\ ", r"\s+")
-            initial = min(a.full)[:1] if a.full else ""
-            pre = (rf"(?:{re.escape(a.first)}\s+(?:[A-Z][a-z]?\.?\s+){{0,3}}|"
-                   if a.first else rf"(?:{initial}[a-z]+\s+(?:[A-Z]\.?\s+){{0,3}}|")
-            pre += rf"(?:[A-Z][a-z]?\.\s*-?\s*){{1,4}}|{_TITLE}(?:[A-Z]\w+,?\s+(?:and\s+)?)*)"
-            m = re.search(rf"(?<![\w-]){pre}{sur}(?![\w-])", text)
-            if not m:
-                m = re.match(rf"\W*(?:and\s+)?{sur}(?![\w-])(?!\s+(?:{_LEGAL_WORDS}))", text)
+            named, leading = _surname_patterns(a.first, a.surname,
+                                               min(a.full)[:1] if a.full else "")
+            m = named.search(text) or leading.match(text)
             if m:
                 hits[i] = m.start()
         return sorted((p, i) for i, p in hits.items())
 
 
 _LEGAL_WORDS = r"Inc|Ltd|LLC|GmbH|AG|Pharma|Pharmaceuticals|Therapeutics|Diagnostics"
+
+
+@lru_cache(maxsize=4096)
+def _surname_patterns(first: str, surname: str, initial: str) -> tuple[re.Pattern, re.Pattern]:
+    """An author named with a fore name, initials or title ("Ana Bianchi", "A. Bianchi",
+    "Dr. Bianchi"), and a surname opening a clause. Cached: compiling them for every
+    statement (60 authors) cost more than the rest of the classifier."""
+    sur = re.escape(surname).replace(r"\ ", r"\s+")
+    pre = (rf"(?:{re.escape(first)}\s+(?:[A-Z][a-z]?\.?\s+){{0,3}}|"
+           if first else rf"(?:{initial}[a-z]+\s+(?:[A-Z]\.?\s+){{0,3}}|")
+    pre += rf"(?:[A-Z][a-z]?\.\s*-?\s*){{1,4}}|{_TITLE}(?:[A-Z]\w+,?\s+(?:and\s+)?)*)"
+    return (re.compile(rf"(?<![\w-]){pre}{sur}(?![\w-])"),
+            re.compile(rf"\W*(?:and\s+)?{sur}(?![\w-])(?!\s+(?:{_LEGAL_WORDS}))"))
 _SHORT_ALIASES = {"MSD", "BMS", "GSK", "UCB", "IBM", "PPD", "CSL", "NIH", "NCI", "NSF", "ERC",
                   "DFG", "FDA", "EMA", "USA", "NHS", "ICMJE", "AACR", "ASCO", "ESMO", "WHO",
                   "CDC", "MRC", "NIHR", "CME", "DSMB", "SAB", "IQVIA", "GRAIL", "BD", "GE",
