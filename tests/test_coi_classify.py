@@ -461,3 +461,25 @@ def test_clauses_for_explain():
         ("Carl Dorn", "C.D. is an employee of GSK."))
     assert result.evidence == "A.B. received fees from Pfizer and Orion Labs."
     assert classify("None declared.").organization_clauses == ()
+
+
+def test_publisher_templates():
+    # Frontiers: "the company X"; "AB" is the author's initials, not a Swedish legal suffix.
+    result = classify("Author AB was employed by the company Zeta Analytics. The remaining "
+                      "authors declare that the research was conducted in the absence of any "
+                      "commercial or financial relationships that could be construed as a "
+                      "potential conflict of interest.", AUTHORS3)
+    assert (result.status, result.organizations, result.authors_declaring) == (
+        "declared", ["Zeta Analytics"], ["Ana Bianchi"])
+    # eLife: an editorial role is declared, the journal is not a company.
+    result = classify("AB: Reviewing Editor, eLife. CD: No competing interests declared.",
+                      AUTHORS3)
+    assert (result.status, result.organizations, result.authors_declaring) == (
+        "declared", [], ["Ana Bianchi"])
+    # Taylor & Francis: the second sentence defines what the first denies.
+    assert status("The authors have no relevant affiliations or financial involvement with any "
+                  "organization or entity with a financial interest in or financial conflict "
+                  "with the subject matter or materials discussed in the manuscript. This "
+                  "includes employment, consultancies, honoraria, stock ownership or options, "
+                  "expert testimony, grants or patents received or pending, or royalties.") == \
+        "none_declared"

@@ -282,6 +282,7 @@ _BLOCK_ITEMS = {
     "SNSF", "FWF", "ZonMw", "NWO", "INCa", "AIRC", "ISCIII", "FAPESP", "CNPq", "ARC", "ASH",
     "EHA", "ESC", "AHA", "ACC", "ADA", "EASD", "EULAR", "ACR", "AASLD", "EASL", "ATS", "ERS",
     "ICMJE", "COI", "US", "USA", "U.S", "UK", "EU", "Inst", "Institution", "Honoraria",
+    "Author", "Authors", "Co-author", "Coauthor", "Editor", "Editors", "Reviewer",
     "Stock", "Options", "Consulting", "Consultancy", "Research", "Speaker", "Speakers", "Travel",
     "Advisory", "Grants", "Grant", "Personal", "Employment", "Leadership", "Patents", "Patent",
     "Royalties", "Other", "None", "Nothing", "Company", "Companies", "Industry", "Outside",
@@ -438,6 +439,11 @@ _NAME_PREFIX = re.compile(
     r"|du(?=\s+[A-Z])|von(?=\s+[A-Z])|van(?=\s+[A-Z])|e\.\s?V\.))*")
 
 
+# "the company Zeta Analytics" (Frontiers), "the start-up Lumen": the name follows.
+_ARTICLE_HEAD = re.compile(
+    r"^(?:(?:the|der|die|das|la|le|les|el)\s+)?(?:(?:(?:pharmaceutical|biotech\w*|medical|"
+    r"diagnostics?|device|start-?up|spin-?off)\s+)?(?:compan(?:y|ies)|firms?|start-?ups?|"
+    r"spin-?offs?)\s+)?(?=[A-Z]|[a-z]{1,3}[A-Z])")
 _LEGAL_WORD_RE = re.compile(rf"\b(?:{_LEGAL})\b")
 _LEGAL_ONLY_RE = re.compile(rf"(?:,?\s*(?:{_LEGAL}))+|#+")
 
@@ -470,7 +476,7 @@ def _list_items(clause: str) -> list[str]:
                 continue
             if re.fullmatch(r"[#\s.,]+", piece):     # a curated company, already taken
                 continue
-            piece = re.sub(r"^(?:the|der|die|das|la|le|les|el)\s+(?=[A-Z])", "", piece)
+            piece = _ARTICLE_HEAD.sub("", piece)
             m = _NAME_PREFIX.match(piece)
             if not m:
                 break
@@ -707,6 +713,13 @@ _EDITOR = re.compile(
     r"\bboard\s+of\s+(?:editors|reviewers)")
 
 
+# "This includes employment, consultancies, honoraria, stock ownership...": what the previous
+# sentence's "no ... financial involvement" covers, not a declaration (Taylor & Francis).
+_DEFINITION = re.compile(
+    r"(?i)^\W*(?:this|these|that|such|which)\s+(?:\w+\s+)?(?:includes?|including|comprises?|"
+    r"covers?|(?:could|may|might|would)\s+include)\b")
+
+
 def classify(text: str, authors: list[str] | None = None) -> CoiResult:
     body = _sections(_clean(text))
     index = _AuthorIndex(authors) if authors else None
@@ -719,6 +732,8 @@ def classify(text: str, authors: list[str] | None = None) -> CoiResult:
     carry: list[int] = []           # authors the next subject-less clause refers to
     intro_seen = False
     for sentence in _sentences(body):
+        if _DEFINITION.match(sentence):
+            continue
         no_role = bool(_NO_ROLE.search(sentence)) and not _EDITOR.search(sentence)
         excepted = _excepted(sentence, index)
         if excepted is not None:
@@ -822,8 +837,10 @@ def _kind(clause: str, no_role: bool, intro_seen: bool, label: bool,
         return "neutral", []
     strong = [m.group(0) for m in _STRONG.finditer(clause)]
     orgs, named = _organizations(clause, author_words)
-    if strong or _EDITOR.search(clause):
-        if not strong or any(not _EMPLOYMENT_LIKE.search(s) for s in strong):
+    if not strong and _EDITOR.search(clause):
+        return "declared", []       # "Reviewing Editor, eLife": a journal is not a company
+    if strong:
+        if any(not _EMPLOYMENT_LIKE.search(s) for s in strong):
             return "declared", orgs
         # Employment at a university or hospital only is not a competing interest; with a
         # company, or with no institution named, it is.
