@@ -158,7 +158,9 @@ def test_had_no_role_sentences_do_not_count():
     ("Bristol-Myers Squibb", "Bristol Myers Squibb"),
     ("Hoffmann-La Roche", "Roche"),
     ("F. Hoffmann-La Roche Ltd", "Roche"),
-    ("Roche Diagnostics", "Roche"),
+    ("Roche Diagnostics", "Roche Diagnostics"),      # a division keeps its written name
+    ("Roche Diabetes Care, Inc.", "Roche Diabetes Care"),
+    ("Takeda Pharmaceutical Company Limited", "Takeda Pharmaceutical"),
     ("AstraZeneca", "AstraZeneca"),
     ("Astra Zeneca", "AstraZeneca"),
     ("GSK", "GlaxoSmithKline"),

@@ -500,6 +500,38 @@ _FUNDERS = re.compile(r"National\s+Heart,\s+Lung,?\s+and\s+Blood\s+Institute|"
                       r"(?:Food|Drug)\s+and\s+Drug\s+Administration")
 
 
+_LEGAL_FULL = re.compile(rf"(?:{_LEGAL})")
+_MORE_WORDS = re.compile(r"(?:\s+(?:[A-Z][\w'’.+-]*[\w+]|&(?=\s+[A-Z])))+")
+_NOT_NAME_WORD = re.compile(
+    r"(?i)^(?:advisory|speakers?|board|boards|bureaus?|grants?|awards?|fellowships?|prizes?|"
+    r"symposi\w+|meetings?|investigators?|stud(?:y|ies)|trials?|foundation|fonden|stiftung|"
+    r"employees?|shareholders?|stock|shares|consult\w*|honorari\w*|research|fees?|travel|"
+    r"inc|ltd|llc|gmbh|ag|plc|co|corp|s\.?a|and|or|the|for|of|from|to|with|in|on|at|by|"
+    r"[A-Z]{1,3}\.?)$")
+
+
+def _as_written(alias: str, clause: str, end: int) -> tuple[str, int] | None:
+    """A curated name followed by more of a company's name ("Roche Diabetes Care", "Menarini
+    Silicon Biosystems", "Oxford Nanopore Technologies"): the name as written, unless the
+    longer form is itself an alias (SPEC: divisions keep their written name)."""
+    more = _MORE_WORDS.match(clause, end)
+    if not more:
+        return None
+    words = []
+    for word in more.group(0).split():
+        if _NOT_NAME_WORD.match(word) or word in _PLACES or _BLOCK_WORDS.fullmatch(word) \
+                or _LEGAL_FULL.fullmatch(word):
+            break
+        words.append(word)
+    if not words:
+        return None
+    name = " ".join([re.sub(r"\s+", " ", alias), *words])
+    _, lookup, _ = _companies()
+    hit = lookup.get(_fold(name).lower())
+    stop = end + more.group(0).find(words[-1]) + len(words[-1])
+    return (hit or name), stop
+
+
 def _organizations(clause: str, author_words: set[str]) -> tuple[list[str], bool]:
     """The companies named in a clause, and whether one is a known or suffixed company name
     (not just a capitalised item in a list)."""
@@ -511,6 +543,9 @@ def _organizations(clause: str, author_words: set[str]) -> tuple[list[str], bool
         if canonical is None:
             continue
         end = _EXTEND.match(clause, m.end()).end()
+        written = _as_written(m.group(0), clause, m.end())
+        if written:
+            canonical, end = written[0], max(end, written[1])
         taken.append((m.start(), end))
         orgs.append(canonical)
     masked = list(clause)
