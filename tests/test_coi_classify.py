@@ -78,8 +78,12 @@ def test_government_or_foundation_funding_alone_is_not_declared():
     assert status("This work was funded by the NIH.") == "unclear"
     assert status("This work was funded by the NIH. The authors declare no competing "
                   "interests.") == "none_declared"
-    assert status("A.B. received a grant from the Deutsche Forschungsgemeinschaft and the Bill & "
-                  "Melinda Gates Foundation.", AB) == "unclear"
+    assert status("This study received a grant from the Deutsche Forschungsgemeinschaft and the "
+                  "Bill & Melinda Gates Foundation.", AB) == "unclear"
+    # A named author's grants are disclosed as interests (SPEC), whoever gave them.
+    result = classify("A.B. received a grant from the Deutsche Forschungsgemeinschaft and the "
+                      "Bill & Melinda Gates Foundation.", AB)
+    assert (result.status, result.organizations) == ("declared", [])
     assert status("A.B. received research funding from Pfizer.", AB) == "declared"
 
 

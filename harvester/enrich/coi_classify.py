@@ -59,7 +59,7 @@ _COI_HEADING = (
     r"(?:competing|conflicting)\s+(?:financial\s+)?interests?(?:\s+statement)?"
     r"|(?:potential\s+|declarations?\s+of\s+|statement\s+of\s+)?conflicts?\s+of\s+interests?"
     r"(?:\s+(?:statement|disclosures?|declaration))?"
-    r"|(?:authors'?\s+)?disclosures?\s+of\s+potential\s+conflicts\s+of\s+interests?"
+    r"|(?:authors'?\s+)?disclosures?\s+of\s+potential\s+conflicts?\s+of\s+interests?"
     r"|declarations?\s+of\s+(?:competing\s+)?interests?"
     r"|(?:financial\s+|author\s+|authors'\s+)?disclosures?(?:\s+statement)?"
     r"|dualit(?:y|ies)\s+of\s+interests?"
@@ -180,7 +180,9 @@ _NONE_RES = [re.compile(p, re.I) for p in (
     r"\bno\s+(?:support|relationships?)\s+from\s+any\s+organi[sz]ation",
     r"\bno\s+(?:\w+\s+){1,3}?(?:of\s+)?interests?\s+to\s+(?:declare|disclose|report)",
     r"\bno\s+other\s+(?:relationships?|activities|disclosures?)",
-    r"\babsence\s+of\s+any\s+(?:commercial|financial|competing)",
+    r"\babsence\s+of\s+(?:any\s+)?(?:commercial|financial|competing|conflicts?)",
+    r"^\W*(?:none|nil|nothing)\s+(?:for|by|from)\s+(?:any|all|each|either|the)\b",
+    r"^\W*(?:none|nil)(?:\s+declared)?\W*(?=\s[A-Z])",
     r"\bkein(?:e|en)?\s+(?:\w+\s+)?(?:interessenkonflikte?|konflikte?|finanziellen)",
     r"\b(?:aucun|aucune)\s+(?:\w+\s+)?(?:conflits?|liens?)\b",
     r"\bne\s+pas\s+avoir\s+de\s+(?:conflits?|liens?)", r"\bn['’]avoir\s+aucun",
@@ -206,7 +208,8 @@ _STRONG = re.compile(r"(?i)\b(?:"
     r"(?:potential|possible|perceived)\s+(?:competing|conflict)|"
     r"(?:considered|construed|perceived|regarded|seen)\s+(?:as\s+)?(?:an?\s+)?"
     r"(?:potential\s+|possible\s+)?(?:non-?financial\s+|financial\s+)?(?:competing|conflict)|"
-    r"non-?financial\s+(?:competing|conflict)"
+    r"non-?financial\s+(?:competing|conflict)|"
+    r"commercial\s+(?:development|interests?|activit\w+|ties|entit\w+|partners?)|commerciali[sz]\w+"
     r")\b|(?i:honorar|berater|beratungs|vortrags|aktien|angestellt|gutachter|"
     r"honoraires|actionnaire|salari[ée]|honorarios|consultor)")
 # Employment at a university or hospital is not an interest; advisory, board and committee
@@ -244,7 +247,7 @@ def _is_none(clause: str) -> bool:
 # Organisations
 
 _LEGAL = (r"Inc\.?|Incorporated|Ltd\.?|Limited|LLC|L\.L\.C\.|GmbH(?:\s*&\s*Co\.?\s*KG)?|AG|"
-          r"KGaA|S\.A\.?|SAS|S\.A\.S\.|S\.p\.A\.?|SpA|S\.r\.l\.?|Corp\.?|Corporation|Co\.|"
+          r"KGaA|S\.A\.?|SAS|S\.A\.S\.|S\.p\.A\.?|SpA|S\.r\.l\.?|S\.L\.U?\.?|SLU?|Corp\.?|Corporation|Co\.|"
           r"Company|plc|PLC|B\.V\.?|BV|N\.V\.?|NV|A/S|K\.K\.|KK|Pty\.?|LP|L\.P\.|Oy|AB|ApS|SE|"
           r"Holdings?")
 _DESCRIPTIVE = (r"Pharmaceuticals?|Pharma|Therapeutics|BioTherapeutics|Biotherapeutics|"
@@ -273,7 +276,7 @@ _BLOCK_WORDS = re.compile(
     r"forschungsgemeinschaft|verband|verein|bund|e\.\s?v\.?|research\s+council|"
     r"cancer\s+research|league|federation|registry|ngo|health\s+system|nhs|"
     r"coalition|collaborative|board|boards|group|groups|chamber|union|bureau|"
-    r"organi[sz]ations?)\b")
+    r"organi[sz]ations?|platform|patents?|applications?|provisional|trustees?|guarantors)\b")
 _BLOCK_ITEMS = {
     "NIH", "NCI", "NSF", "ERC", "DFG", "NHMRC", "CIHR", "FDA", "EMA", "NHS", "NIHR", "MRC",
     "BMBF", "ANR", "AHRQ", "CMS", "CDC", "WHO", "PCORI", "ASCO", "ESMO", "AACR", "ECTRIMS",
@@ -367,6 +370,8 @@ def _fold(text: str) -> str:
 
 _ROLE_HEAD = re.compile(
     r"^(?:[\w'’-]+\s+){0,3}?(?:of|for|at|to|with|from|in)\s+(?=[A-Z0-9])")
+_ROLE_WORDS = re.compile(r"(?i)\b(?:directors?|boards?|members?|chair\w*|president|ceo|cso|cmo|"
+                         r"head|officer|partner|trustees?)\b")
 _CHARITY_END = re.compile(
     r"(?i)\b(?:cancer|diabetes|leuk(?:a)?emia|lymphoma|arthritis|heart|stroke|alzheimer['’]?s|"
     r"parkinson['’]?s|aids|tuberculosis|malaria|research\s+uk|cure|cures)$")
@@ -381,7 +386,8 @@ def _canonical(name: str) -> str | None:
     name = re.sub(r"\s+", " ", name).strip(" ,.;:'\"“”’()[]")
     name = re.sub(r"^(?:the|The|and|or)\s+", "", name)
     head = _ROLE_HEAD.match(name)       # "Co-Founder of Mycor GmbH"
-    if head and (_STRONG.search(head.group(0)) or _WEAK.search(head.group(0))):
+    if head and (_STRONG.search(head.group(0)) or _WEAK.search(head.group(0))
+                 or _ROLE_WORDS.search(head.group(0))):
         name = name[head.end():]
     if not name or len(name) < 2:
         return None
@@ -448,6 +454,18 @@ _LEGAL_WORD_RE = re.compile(rf"\b(?:{_LEGAL})\b")
 _LEGAL_ONLY_RE = re.compile(rf"(?:,?\s*(?:{_LEGAL}))+|#+")
 
 
+# Objects that are not counterparts: "a patent related to MACs", "methods of use for PARPi-FL",
+# "grants from Pfizer to Yale", "editor of Brain", "trustee of the Guarantors of Brain".
+_NOT_A_COUNTERPART = re.compile(
+    r"(?i)(?:\b(?:related|relating|relevant|pertaining|directed|due|according|similar|respect|"
+    r"addition|regard)\s+to"
+    r"|\b(?:patents?|applications?|inventors?|invention|methods?|compositions?|use|uses|"
+    r"technolog\w+|matter|covering|covers)\b[^,;]{0,40}\b(?:for|of|on|to|in)"
+    r"|\bfrom\s+[^,;]{1,60}\bto"
+    r"|\b(?:editors?|editor-in-chief|editorial\s+board|trustees?|recommenders?|reviewers?)"
+    r"(?:\s+\w+){0,2}\s+(?:of|to|for|at|in|with))$")
+
+
 def _list_items(clause: str) -> list[str]:
     """Capitalised names listed after a preposition or colon ("fees from A, B, and C")."""
     found = []
@@ -460,6 +478,9 @@ def _list_items(clause: str) -> list[str]:
                 and not (_STRONG.search(prev.group(1)) or _WEAK.search(prev.group(1))
                          or re.fullmatch(r"(?i)boards?|member|chair|director|ceo|founder",
                                          prev.group(1))):
+            continue
+        word = trig.group(0).strip().lower()
+        if _NOT_A_COUNTERPART.search(before + " " + word):
             continue
         rest = clause[trig.end():]
         pieces = _ITEM_SPLIT.split(rest)
@@ -481,11 +502,20 @@ def _list_items(clause: str) -> list[str]:
             if not m:
                 break
             name = m.group(0).rstrip(".")
-            found.append(name)
             tail = piece[m.end():].strip(" .")
+            if _COMMON_NOUN_TAIL.match(tail):       # "CRISPR technologies", "MACs assays"
+                break
+            found.append(name)
             if tail and not _LEGAL_ONLY_RE.fullmatch(tail):
                 break
     return found
+
+
+_COMMON_NOUN_TAIL = re.compile(
+    r"(?!(?:for|from|to|in|on|at|with|of|outside|during|unrelated|and|or|as|until|since|"
+    r"between|which|who|that|a|an|the|is|was|were|are|has|have|had|through|via|inc|ltd|"
+    r"respectively|each|both|all|also|since|per|in|over|under|about|after|before|within|"
+    r"without|not|but|including|among|e\.g|i\.e|etc|where|when|while)\b)[a-z]{3,}\b")
 
 
 _EXTEND = re.compile(rf"(?:,?\s+(?:{_LEGAL}|{_DESCRIPTIVE}|Group|International|USA|US|UK|"
@@ -734,8 +764,8 @@ _EXCEPT = re.compile(
     r"declares?|declared|reports?|reported|discloses?|disclosed|ha[sd]|have|is|are|was|were|"
     r"states?|confirms?)\b|\s*;|\W*$)")
 _PERSON_LIKE = re.compile(
-    rf"(?<![\w.])(?:[A-Z]\.?\s?-?){{2,5}}(?![\w])|{_TITLE_RE}[A-Z]\w+|"
-    r"\b[A-Z][a-z]+\s+(?:[A-Z]\.\s*)*[A-Z][a-z]+(?:-[A-Z][a-z]+)?\b")
+    rf"^\W*(?:(?:[A-Z]\.\s?-?){{2,5}}|{_TITLE_RE}[A-Z]\w+|"
+    r"[A-Z][a-z]+\s+(?:[A-Z]\.\s*)*[A-Z][a-z]+(?:-[A-Z][a-z]+)?(?:\s|,|$))")
 # ICMJE style: a grant "outside the submitted work" is declared whoever gave it.
 _OUTSIDE_WORK = re.compile(
     r"(?i)\b(?:outside|unrelated\s+to|not\s+related\s+to|independent\s+of|beyond)\s+(?:of\s+)?"
@@ -745,11 +775,15 @@ _EDITOR = re.compile(
     r"(?i)\b(?:(?:associate|deputy|section|guest|senior|handling|academic|consulting|"
     r"contributing|statistical|executive|managing)\s+)?editors?(?:-in-chief|\s+in\s+chief)?\b"
     r"(?!\s+(?:handling|who|was|were)\b)|\beditorial\s+(?:board|committee|team)|"
-    r"\bboard\s+of\s+(?:editors|reviewers)")
+    r"\bboard\s+of\s+(?:editors|reviewers)|\b(?:PCI\s+\w+\s+)?recommenders?\b")
 
 
 # "This includes employment, consultancies, honoraria, stock ownership...": what the previous
 # sentence's "no ... financial involvement" covers, not a declaration (Taylor & Francis).
+_INITIALS_SUBJECT = re.compile(
+    rf"^\W*(?:(?:[A-Z]\.?\s?-?){{2,5}}|{_TITLE_RE}[A-Z]\w+|[A-Z]\.\s?[A-Z][a-z]+)"
+    r"(?:\s*(?:,|and|&)\s*(?:(?:[A-Z]\.?\s?-?){2,5}|[A-Z]\.\s?[A-Z][a-z]+))*\s+"
+    r"(?:ha[sd]|have|receives?|received|reports?|reported|holds?|held|is|was|declares?)\b")
 _DEFINITION = re.compile(
     r"(?i)^\W*(?:this|these|that|such|which)\s+(?:\w+\s+)?(?:includes?|including|comprises?|"
     r"covers?|(?:could|may|might|would)\s+include)\b")
@@ -815,8 +849,10 @@ def classify(text: str, authors: list[str] | None = None) -> CoiResult:
                 subjects = []
             label = (bool(hits) and hits[0][0] <= 2 and re.match(r"[^:]{1,40}:", clause)) or \
                 re.match(r"\W*(?:[A-Z]\.?\s?-?){2,5}\s*:", clause)
+            # A named person (not "this work", "the study") receiving grants or support.
+            person = bool(named or role or _INITIALS_SUBJECT.match(clause)) and not jco
             kind, found = _kind(clause, no_role, intro_seen, bool(label), author_words,
-                                context=sentence_declared)
+                                context=sentence_declared, person=person)
             if kind == "declared":
                 for org in found:
                     org_clauses.setdefault(org, clause)
@@ -852,8 +888,7 @@ def _excepted(sentence: str, index: _AuthorIndex | None) -> list[int] | None:
         return None
     for m in _EXCEPT.finditer(sentence):
         who = m.group("who")
-        if re.match(r"(?i)\s*(?:as|those|that|where|when|for\s+the|the\s+(?:following|funding|"
-                    r"above|below))\b", who):
+        if re.match(r"\s*(?:as|those|that|where|when|for|the|an?|any|its?|their|The)\s", who):
             continue
         hits = index.find(who) if index else []
         if hits:
@@ -863,8 +898,14 @@ def _excepted(sentence: str, index: _AuthorIndex | None) -> list[int] | None:
     return None
 
 
+_RECEIVED = re.compile(
+    r"(?i)\b(?:ha[sd]|have|having)\s+(?:\w+\s+){0,2}?(?:received|obtained|been\s+awarded)|"
+    r"\b(?:receives?|received|receiving|reports?|reported|holds?|held|obtained)\b")
+
+
 def _kind(clause: str, no_role: bool, intro_seen: bool, label: bool,
-          author_words: set[str], context: bool = False) -> tuple[str, list[str]]:
+          author_words: set[str], context: bool = False,
+          person: bool = False) -> tuple[str, list[str]]:
     """("declared" | "none" | "neutral", companies) for one clause."""
     if _is_none(clause):
         return "none", []
@@ -885,7 +926,8 @@ def _kind(clause: str, no_role: bool, intro_seen: bool, label: bool,
     # Funding, grants, travel: when a company is the counterpart, or ICMJE style "outside the
     # submitted work" (whoever gave it). An author label or a "declare the following"
     # introduction followed by names: those names.
-    if _WEAK.search(clause) and (named or context and orgs or _OUTSIDE_WORK.search(clause)):
+    if _WEAK.search(clause) and (named or context and orgs or _OUTSIDE_WORK.search(clause)
+                                 or person and _RECEIVED.search(clause)):
         return "declared", orgs
     if (label or intro_seen) and orgs:
         return "declared", orgs
