@@ -64,7 +64,7 @@ _COI_HEADING = (
     r"|(?:financial\s+|author\s+|authors'\s+)?disclosures?(?:\s+statement)?"
     r"|dualit(?:y|ies)\s+of\s+interests?"
     r"|interessenkonflikte?|conflits?\s+d['’]int[ée]r[êe]ts?|liens?\s+d['’]int[ée]r[êe]ts?"
-    r"|conflictos?\s+de\s+inter[ée]s(?:es)?)"
+    r"|conflictos?\s+de\s+inter[ée]s(?:es)?|conflitos?\s+de\s+interesses?)"
 )
 _OTHER_HEADING = (
     r"(?:declarations|compliance\s+with\s+ethical\s+standards|ethics\s+declarations"
@@ -181,6 +181,11 @@ _NONE_RES = [re.compile(p, re.I) for p in (
     r"\bno\s+(?:\w+\s+){1,3}?(?:of\s+)?interests?\s+to\s+(?:declare|disclose|report)",
     r"\bno\s+other\s+(?:relationships?|activities|disclosures?)",
     r"\babsence\s+of\s+(?:any\s+)?(?:commercial|financial|competing|conflicts?)",
+    rf"\bneither\b.{{1,80}}\bnor\b.{{1,80}}\b(?:has|have|had|holds?)\s+(?:any\s+)?{_INTEREST}",
+    r"\bno\s+(?:\w+\s+){0,2}(?:relationships?|affiliations?|ties)\s+(?:that|which)\s+"
+    r"(?:\w+\s+){0,4}(?:construed|considered|regarded|perceived|seen|influence)",
+    r"\bn[ãa]o\s+(?:haver|h[áa]|existir|existem?|possu\w+|ter|t[eê]m)\s+(?:nenhum\s+|qualquer\s+)?"
+    r"conflitos?",
     r"^\W*(?:none|nil|nothing)\s+(?:for|by|from)\s+(?:any|all|each|either|the)\b",
     r"^\W*(?:none|nil)(?:\s+declared)?\W*(?=\s[A-Z])",
     r"\bkein(?:e|en)?\s+(?:\w+\s+)?(?:interessenkonflikte?|konflikte?|finanziellen)",
@@ -209,7 +214,8 @@ _STRONG = re.compile(r"(?i)\b(?:"
     r"(?:considered|construed|perceived|regarded|seen)\s+(?:as\s+)?(?:an?\s+)?"
     r"(?:potential\s+|possible\s+)?(?:non-?financial\s+|financial\s+)?(?:competing|conflict)|"
     r"non-?financial\s+(?:competing|conflict)|"
-    r"commercial\s+(?:development|interests?|activit\w+|ties|entit\w+|partners?)|commerciali[sz]\w+"
+    r"commercial\s+(?:development|interests?|activit\w+|ties|entit\w+|partners?|compan\w+|"
+    r"(?:\w+\s+)?services)|commerciali[sz]\w+|board\s+of\s+directors?|director\s+member"
     r")\b|(?i:honorar|berater|beratungs|vortrags|aktien|angestellt|gutachter|"
     r"honoraires|actionnaire|salari[ée]|honorarios|consultor)")
 # Employment at a university or hospital is not an interest; advisory, board and committee
@@ -247,7 +253,7 @@ def _is_none(clause: str) -> bool:
 # Organisations
 
 _LEGAL = (r"Inc\.?|Incorporated|Ltd\.?|Limited|LLC|L\.L\.C\.|GmbH(?:\s*&\s*Co\.?\s*KG)?|AG|"
-          r"KGaA|S\.A\.?|SAS|S\.A\.S\.|S\.p\.A\.?|SpA|S\.r\.l\.?|S\.L\.U?\.?|SLU?|Corp\.?|Corporation|Co\.|"
+          r"KGaA|S\.A\.?|SAS|S\.A\.S\.|S\.p\.A\.?|SpA|S\.r\.l\.?|S\.L(?:\.U)?\.?|SLU?|GMBH|Corp\.?|Corporation|Co\.|"
           r"Company|plc|PLC|B\.V\.?|BV|N\.V\.?|NV|A/S|K\.K\.|KK|Pty\.?|LP|L\.P\.|Oy|AB|ApS|SE|"
           r"Holdings?")
 _DESCRIPTIVE = (r"Pharmaceuticals?|Pharma|Therapeutics|BioTherapeutics|Biotherapeutics|"
@@ -271,12 +277,13 @@ _BLOCK_WORDS = re.compile(
     r"society|societies|soci[ée]t[ée]|gesellschaft|association|associations|council|agency|"
     r"ministry|ministerio|department|dept|government|governmental|national|federal|academy|"
     r"akademie|trust|charity|charities|fund|funds|programme|program|fellowship|consortium|"
-    r"network|initiative|alliance|commission|committee|journal|editorial|congress|conference|"
+    r"network|initiative|alliance|commission|committee|journal|editorial|congress\w*|conferences?|meetings?|cores?|facilit(?:y|ies)|"
     r"cooperative|faculty|office|services?|system|authority|administration|"
     r"forschungsgemeinschaft|verband|verein|bund|e\.\s?v\.?|research\s+council|"
     r"cancer\s+research|league|federation|registry|ngo|health\s+system|nhs|"
     r"coalition|collaborative|board|boards|group|groups|chamber|union|bureau|"
-    r"organi[sz]ations?|platform|patents?|applications?|provisional|trustees?|guarantors)\b")
+    r"organi[sz]ations?|platform|patents?|provisional|trustees?|guarantors|"
+    r"directors?|officers?|chairs?|chairman|chairwoman|president)\b")
 _BLOCK_ITEMS = {
     "NIH", "NCI", "NSF", "ERC", "DFG", "NHMRC", "CIHR", "FDA", "EMA", "NHS", "NIHR", "MRC",
     "BMBF", "ANR", "AHRQ", "CMS", "CDC", "WHO", "PCORI", "ASCO", "ESMO", "AACR", "ECTRIMS",
@@ -447,8 +454,9 @@ _NAME_PREFIX = re.compile(
 
 # "the company Zeta Analytics" (Frontiers), "the start-up Lumen": the name follows.
 _ARTICLE_HEAD = re.compile(
-    r"^(?:(?:the|der|die|das|la|le|les|el)\s+)?(?:(?:(?:pharmaceutical|biotech\w*|medical|"
-    r"diagnostics?|device|start-?up|spin-?off)\s+)?(?:compan(?:y|ies)|firms?|start-?ups?|"
+    r"^(?:(?:the|der|die|das|la|le|les|el|a|an)\s+)?(?:(?:(?:pharmaceutical|biotech\w*|medical|"
+    r"diagnostics?|device|start-?up|spin-?off|research|drug|commercial|private|consulting|"
+    r"software|technology|biopharmaceutical|life\s+sciences?)\s+)?(?:compan(?:y|ies)|firms?|start-?ups?|"
     r"spin-?offs?)\s+)?(?=[A-Z]|[a-z]{1,3}[A-Z])")
 _LEGAL_WORD_RE = re.compile(rf"\b(?:{_LEGAL})\b")
 _LEGAL_ONLY_RE = re.compile(rf"(?:,?\s*(?:{_LEGAL}))+|#+")
@@ -476,11 +484,15 @@ def _list_items(clause: str) -> list[str]:
         # capitalised word is a role ("Co-Founder of", "Advisory Boards for").
         if trig.group(0).strip() not in (":", "(") and prev and prev.group(1)[:1].isupper() \
                 and not (_STRONG.search(prev.group(1)) or _WEAK.search(prev.group(1))
+                         and not prev.group(1).lower().startswith("collaborat")
                          or re.fullmatch(r"(?i)boards?|member|chair|director|ceo|founder",
                                          prev.group(1))):
             continue
         word = trig.group(0).strip().lower()
         if _NOT_A_COUNTERPART.search(before + " " + word):
+            continue
+        if word in ("de", "von", "van") and prev and (prev.group(1)[:1].isupper()
+                                                     or before.endswith(".")):
             continue
         rest = clause[trig.end():]
         pieces = _ITEM_SPLIT.split(rest)
@@ -521,7 +533,8 @@ _COMMON_NOUN_TAIL = re.compile(
 _EXTEND = re.compile(rf"(?:,?\s+(?:{_LEGAL}|{_DESCRIPTIVE}|Group|International|USA|US|UK|"
                      r"Europe|Deutschland|France|Japan|Switzerland|Pharma|Research\s+&\s+Development"
                      r")(?![\w]))*")
-_ACRONYM_PAREN = re.compile(r"\s*\((?:[A-Z][A-Za-z&]{1,7}|Inst|inst|institution|Institution)\)")
+_ACRONYM_PAREN = re.compile(r"\s*\((?:[A-Z][A-Za-z&]{1,7}|Inst|inst|institution|Institution)"
+                            r"(?:\)|[;,][^)]*\))")
 
 
 # Funders whose names hold commas or "and", which the list reading would cut into pieces.
@@ -535,7 +548,7 @@ _MORE_WORDS = re.compile(r"(?:\s+(?:[A-Z][\w'’.+-]*[\w+]|&(?=\s+[A-Z])))+")
 _NOT_NAME_WORD = re.compile(
     r"(?i)^(?:advisory|speakers?|board|boards|bureaus?|grants?|awards?|fellowships?|prizes?|"
     r"symposi\w+|meetings?|investigators?|stud(?:y|ies)|trials?|foundation|fonden|stiftung|"
-    r"employees?|shareholders?|stock|shares|consult\w*|honorari\w*|research|fees?|travel|"
+    r"employees?|shareholders?|stock|shares|consult\w*|honorari\w*|fees?|travel|grant|"
     r"inc|ltd|llc|gmbh|ag|plc|co|corp|s\.?a|and|or|the|for|of|from|to|with|in|on|at|by|"
     r"[A-Z]{1,3}\.?)$")
 
