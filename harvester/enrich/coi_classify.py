@@ -388,6 +388,15 @@ _DESCRIPTIVE_END = re.compile(rf"\b(?:{_DESCRIPTIVE})$")
 _DESCRIPTIVE_WORD = re.compile(rf"(?:{_DESCRIPTIVE})$")
 
 
+# "Boston Consulting Group", "Alliance Medical": a generic block word in a company's name.
+_COMPANY_GROUP = re.compile(
+    r"^(?!.*\b(?:universit\w*|hospitals?|foundations?|society|associations?|institutes?|"
+    r"ministry|national|council|cancer|research|study|studies|oncology|cooperative|clinical|"
+    r"trials?|children)\b)(?=.*\b(?:group|alliance|network|services?|systems?|partners)\b)"
+    r"(?=.*\b(?:consulting|capital|medical|pharma\w*|health|bio\w*|tech\w*|therapeutics|"
+    r"diagnostics|software|analytics|solutions|labs?|investments?|ventures?)\b)", re.I)
+
+
 def _canonical(name: str) -> str | None:
     """A candidate company name, normalised, or None when it is not a company."""
     name = re.sub(r"\s+", " ", name).strip(" ,.;:'\"“”’()[]")
@@ -414,7 +423,8 @@ def _canonical(name: str) -> str | None:
         return None
     if re.search(r"(?i)\buniversit|\bhospital|\bfoundation|\bsociety|\bassociation", stripped):
         return None
-    if not has_legal and (_BLOCK_WORDS.search(stripped) or _CHARITY_END.search(stripped)):
+    if not has_legal and (_BLOCK_WORDS.search(stripped) or _CHARITY_END.search(stripped)) and \
+            not _COMPANY_GROUP.search(stripped):
         return None
     # "Beratungshonorare", "Research Funding": a relationship word, not a company.
     if not has_legal and not _DESCRIPTIVE_END.search(stripped) and (
@@ -510,6 +520,9 @@ def _list_items(clause: str) -> list[str]:
             if re.fullmatch(r"[#\s.,]+", piece):     # a curated company, already taken
                 continue
             piece = _ARTICLE_HEAD.sub("", piece)
+            if k + 1 < len(pieces) and pieces[k + 1].strip(" .") in _PLACES \
+                    and " " not in piece.strip():
+                continue                          # a city: "Darmstadt, Germany"
             m = _NAME_PREFIX.match(piece)
             if not m:
                 break
@@ -561,15 +574,15 @@ def _as_written(alias: str, clause: str, end: int) -> tuple[str, int] | None:
     if not more:
         return None
     words = []
+    _, lookup, by_key = _companies()
     for word in more.group(0).split():
-        if _NOT_NAME_WORD.match(word) or word in _PLACES or _BLOCK_WORDS.fullmatch(word) \
+        if _alias_key(word) in by_key or _NOT_NAME_WORD.match(word) or word in _PLACES or _BLOCK_WORDS.fullmatch(word) \
                 or _LEGAL_FULL.fullmatch(word):
             break
         words.append(word)
     if not words:
         return None
     name = " ".join([re.sub(r"\s+", " ", alias), *words])
-    _, lookup, _ = _companies()
     hit = lookup.get(_fold(name).lower())
     stop = end + more.group(0).find(words[-1]) + len(words[-1])
     return (hit or name), stop
@@ -603,23 +616,63 @@ def _organizations(clause: str, author_words: set[str]) -> tuple[list[str], bool
         lead = re.search(r"((?:[A-Z][\w'’-]*\s+)+(?:of|for|de|für)\s+(?:the\s+)?)$", before)
         if lead and _BLOCK_WORDS.search(lead.group(1)):
             continue
+        if _INITIALS_AND_SUFFIX.fullmatch(m.group(0)):     # "PPA, AB": authors' initials
+            continue
         name = _canonical(m.group(0))
-        if name and _fold(name) not in author_words:
+        if name and not _is_author(name, author_words):
             orgs.append(name)
             masked[m.start():m.end()] = "#" * (m.end() - m.start())
     strong_names = bool(orgs)
     masked_text = _FUNDERS.sub(lambda m: "#" * len(m.group(0)),
-                               _ACRONYM_PAREN.sub(",", "".join(masked)))
-    for item in _list_items(masked_text):
+                               _ACRONYM_PAREN.sub(_acronym_of_name, "".join(masked)))
+    supplier = _SUPPLIER_SUBJECT.match(masked_text)
+    items = _list_items(masked_text)
+    if supplier:
+        items.insert(0, supplier.group(1))
+    for item in items:
         if "#" in item:
             continue
         name = _canonical(item)
-        if not name or _fold(name) in author_words:
+        if not name or _is_author(name, author_words):
             continue
         if any(name == o for o in orgs):
             continue
         orgs.append(name)
     return orgs, strong_names
+
+
+_INITIALS_AND_SUFFIX = re.compile(r"[A-Z]{2,4},?\s+(?:AB|SE|AS|KK|BV|NV|SA|AG|LP|Oy)\.?")
+# "Cis-Bio provided assay kits", "The product was supplied by Nutricia": a supplier named in a
+# COI statement is a counterpart.
+_SUPPLY_VERBS = r"(?:provided|supplied|donated|prepared|produced|manufactured|gifted|lent|loaned)"
+_SUPPLIER_SUBJECT = re.compile(
+    rf"^\W*(?:the\s+)?((?:{_CAP}[\w'’.&-]*)(?:\s+{_CAP}[\w'’.&-]*){{0,4}})\s+(?:has\s+|have\s+|"
+    rf"had\s+)?(?:kindly\s+|generously\s+|freely\s+)?{_SUPPLY_VERBS}\b")
+_SUPPLIED_BY = re.compile(rf"(?i)\b{_SUPPLY_VERBS}\b(?:\s+\w+){{0,4}}?\s+by\b|^\W*(?:the\s+)?"
+                          rf"(?:{_CAP}[\w'’.&-]*)(?:\s+{_CAP}[\w'’.&-]*){{0,4}}\s+(?:has\s+|"
+                          rf"have\s+|had\s+)?(?:kindly\s+|generously\s+|freely\s+)?{_SUPPLY_VERBS}\b")
+
+
+def _acronym_of_name(m: re.Match) -> str:
+    """"Yale-Mayo Center (CERSI; U01...)": the acronym of the name just given, dropped;
+    "a commercial company (ESRI)": the name itself, kept."""
+    before = m.string[:m.start()].rstrip()
+    word = re.search(r"([\w'’.&-]+)$", before)
+    if word and word.group(1)[:1].isupper():
+        return ","
+    return " " + m.group(0).strip()[1:].split(")")[0].split(";")[0].split(",")[0] + ","
+
+
+def _is_author(name: str, author_words: set[str]) -> bool:
+    """"Anna L. Goodman", "Bianchi": a person from the author list, not a company."""
+    folded = _fold(name)
+    if folded in author_words:
+        return True
+    tokens = folded.split()
+    if not author_words or len(tokens) > 4 or _DESCRIPTIVE_END.search(name):
+        return False
+    return tokens[-1] in author_words and all(
+        t[:1].isupper() for t in tokens[:-1]) and len(tokens) >= 2
 
 
 def _merge(orgs: set[str]) -> list[str]:
@@ -943,5 +996,7 @@ def _kind(clause: str, no_role: bool, intro_seen: bool, label: bool,
                                  or person and _RECEIVED.search(clause)):
         return "declared", orgs
     if (label or intro_seen) and orgs:
+        return "declared", orgs
+    if orgs and _SUPPLIED_BY.search(clause):
         return "declared", orgs
     return "neutral", []
