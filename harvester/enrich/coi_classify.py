@@ -269,7 +269,7 @@ _SUFFIX_RE = re.compile(
     rf"(?<![\w-])((?:{_NAME_WORD}\s+){{0,4}}?(?:{_CAP}[\w'’.+-]*[\w+]|[A-Z]))"
     rf"(?:,?\s+(?:{_LEGAL})(?![\w])|\s+(?:{_DESCRIPTIVE})\b(?:,?\s+(?:{_LEGAL})(?![\w]))?"
     r"(?!\s+(?:[A-Z][a-z]|of\b|for\b)))")
-_LEGAL_TAIL = re.compile(rf"(?:,?\s+(?:{_LEGAL}))+\W*$")
+_LEGAL_TAIL = re.compile(rf"(?:,?\s+(?:{_LEGAL}|Co$))+\W*$")
 _BLOCK_WORDS = re.compile(
     r"(?i)\b(?:universit\w*|universität|université|universidad|universidade|college|school|"
     r"hospitals?|klinik\w*|clinic|clinics|institutes?|institut\w*|istituto|center|centre|"
@@ -416,6 +416,10 @@ def _canonical(name: str) -> str | None:
         if hit and not _BLOCK_WORDS.search(name):
             return hit
     stripped = _LEGAL_TAIL.sub("", name).strip(" ,.")
+    for place in (re.search(r"\s+(\w+)$", stripped), re.search(r"\s+(\w+\s\w+)$", stripped)):
+        if place and place.group(1) in _PLACES and not _BLOCK_WORDS.search(stripped):
+            stripped = _LEGAL_TAIL.sub("", stripped[:place.start()]).strip(" ,.")
+            break
     if not stripped:
         return None
     has_legal = stripped != name
@@ -427,7 +431,8 @@ def _canonical(name: str) -> str | None:
             not _COMPANY_GROUP.search(stripped):
         return None
     # "Beratungshonorare", "Research Funding": a relationship word, not a company.
-    if not has_legal and not _DESCRIPTIVE_END.search(stripped) and (
+    if not has_legal and not _DESCRIPTIVE_END.search(stripped) and \
+            not _COMPANY_GROUP.search(stripped) and (
             _STRONG.search(stripped) or _WEAK.search(stripped)):
         return None
     tokens = stripped.split()
@@ -501,8 +506,8 @@ def _list_items(clause: str) -> list[str]:
         word = trig.group(0).strip().lower()
         if _NOT_A_COUNTERPART.search(before + " " + word):
             continue
-        if word in ("de", "von", "van") and prev and (prev.group(1)[:1].isupper()
-                                                     or before.endswith(".")):
+        if word in ("de", "von", "van") and (prev and prev.group(1)[:1].isupper()
+                                             or before.endswith(".")):
             continue
         rest = clause[trig.end():]
         pieces = _ITEM_SPLIT.split(rest)
@@ -660,7 +665,10 @@ def _acronym_of_name(m: re.Match) -> str:
     word = re.search(r"([\w'’.&-]+)$", before)
     if word and word.group(1)[:1].isupper():
         return ","
-    return " " + m.group(0).strip()[1:].split(")")[0].split(";")[0].split(",")[0] + ","
+    inner = m.group(0).strip()[1:].split(")")[0].split(";")[0].split(",")[0]
+    if re.search(r"(?i)\b(?:compan(?:y|ies)|firms?|vendors?|manufacturers?)$", before):
+        return f" {inner} Inc,"     # named as a company: a company even if an acronym
+    return f" {inner},"
 
 
 def _is_author(name: str, author_words: set[str]) -> bool:
@@ -757,6 +765,7 @@ class _AuthorIndex:
         for a in self.authors:
             if a:
                 self.words.add(a.surname)
+                self.words.add(a.surname.split()[-1])
                 if a.first:
                     self.words.add(f"{a.first} {a.surname}")
 
