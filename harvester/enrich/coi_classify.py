@@ -235,6 +235,10 @@ _INTRO = re.compile(
     r"(?i)\b(?:declare[sd]?|disclose[sd]?|report(?:s|ed)?|list(?:s|ed)?)\s+(?:the\s+)?"
     r"following\b[^:]*:?|\b(?:declare[sd]?|disclose[sd]?|report(?:s|ed)?)\s+(?:the\s+|these\s+)?"
     r"(?:potential\s+)?(?:competing|conflicts?)[^:]{0,40}:")
+_THESE_AUTHORS = re.compile(r"(?i)^\W*(?:all\s+|both\s+)?(?:these|those|the\s+above|the\s+"
+                            r"aforementioned|said)\s+(?:co-?)?authors?\b")
+_GROUP_AUTHOR = re.compile(r"(?i)\b(?:team|consortium|group|collaborat\w*|investigators|network|"
+                           r"study|committee|initiative)\b")
 _ALL_AUTHORS = re.compile(r"(?i)^(?:\W*)(?:the|all|both|each\s+of\s+the)\s+"
                           r"(?!(?:senior|last|first|lead|corresponding|principal|co-?first|"
                           r"joint|other|remaining)\b)(?:\w+\s+)?authors?\b"
@@ -370,9 +374,12 @@ def _alias_key(text: str) -> str:
     return re.sub(r"[\s-]+", "", text)
 
 
+_FOLD_EXTRA = str.maketrans("ØøŁłĐđÆæŒœ", "OoLlDdAaOo")   # one letter each: positions hold
+
+
 def _fold(text: str) -> str:
     return "".join(c for c in unicodedata.normalize("NFKD", text)
-                   if not unicodedata.combining(c))
+                   if not unicodedata.combining(c)).translate(_FOLD_EXTRA)
 
 
 _ROLE_HEAD = re.compile(
@@ -705,6 +712,7 @@ class _Author:
     first: str          # first fore name ("" for "Bianchi A")
     full: set[str]      # exact initials strings ("ABC")
     loose: set[str]     # looser variants
+    ends: str = ""      # first fore-name initial and surname initial ("AC")
 
 
 def _initials(parts: list[str]) -> list[str]:
@@ -749,7 +757,8 @@ def _parse_author(name: str) -> _Author | None:
                   "".join(fore_letters[:1] + sur_caps[:1]),
                   "".join(fore_letters) + sur_parts[-1][:2].upper()}
     first = fore_parts[0] if fore_parts and len(fore_parts[0]) > 1 else ""
-    return _Author(name, surname, first, full, loose - full)
+    ends = fore_letters[0] + sur_caps[0] if fore_letters and sur_caps else ""
+    return _Author(name, surname, first, full, loose - full, ends)
 
 
 _INITIALS_TOKEN = re.compile(
@@ -760,6 +769,7 @@ _TITLE_RE = _TITLE
 
 class _AuthorIndex:
     def __init__(self, authors: list[str]):
+        self.names = list(authors)
         self.authors = [a for a in (_parse_author(n) for n in authors)]
         self.words: set[str] = set()
         for a in self.authors:
@@ -775,7 +785,7 @@ class _AuthorIndex:
         hits: dict[int, int] = {}
         for m in _INITIALS_TOKEN.finditer(text):
             token = m.group(0)
-            if m.group(2) and token in _SHORT_ALIASES:
+            if token.strip(" .") in _SHORT_ALIASES:
                 continue
             letters = re.sub(r"[^A-Za-z]", "", token).upper()
             if len(letters) < 2:
@@ -783,6 +793,12 @@ class _AuthorIndex:
             exact = [i for i, a in enumerate(self.authors) if a and letters in a.full]
             if not exact:
                 exact = [i for i, a in enumerate(self.authors) if a and letters in a.loose]
+            if not exact and len(letters) >= 3:
+                # "M.E.G" for "M. Gurney", "W.T.S.H." for "W. Huck": the list lacks middle
+                # initials; first and last letter, when one author alone has them.
+                ends = [i for i, a in enumerate(self.authors)
+                        if a and a.ends == letters[0] + letters[-1]]
+                exact = ends if len(ends) == 1 else []
             for i in exact:
                 hits.setdefault(i, m.start())
         for i, a in enumerate(self.authors):
@@ -807,7 +823,7 @@ def _surname_patterns(first: str, surname: str, initial: str) -> tuple[re.Patter
     sur = re.escape(surname).replace(r"\ ", r"\s+")
     pre = (rf"(?:{re.escape(first)}\s+(?:[A-Z][a-z]?\.?\s+){{0,3}}|"
            if first else rf"(?:{initial}[a-z]+\s+(?:[A-Z]\.?\s+){{0,3}}|")
-    pre += rf"(?:[A-Z][a-z]?\.\s*-?\s*){{1,4}}|{_TITLE}(?:[A-Z]\w+,?\s+(?:and\s+)?)*)"
+    pre += rf"(?:[A-Z][a-z]?\.\s*-?\s*){{1,4}}|[A-Z]{{1,3}}\s+|{_TITLE}(?:[A-Z]\w+,?\s+(?:and\s+)?)*)"
     return (re.compile(rf"(?<![\w-]){pre}{sur}(?![\w-])"),
             re.compile(rf"\W*(?:and\s+)?{sur}(?![\w-])(?!\s+(?:{_LEGAL_WORDS}))"))
 _SHORT_ALIASES = {"MSD", "BMS", "GSK", "UCB", "IBM", "PPD", "CSL", "NIH", "NCI", "NSF", "ERC",
@@ -914,8 +930,11 @@ def classify(text: str, authors: list[str] | None = None) -> CoiResult:
                     named_in[i] = clause
             elif _OTHER_AUTHORS.search(clause):
                 subjects = []
+            elif _THESE_AUTHORS.search(clause):
+                subjects = list(declaring)          # "All these authors hold shares"
             elif _ALL_AUTHORS.search(clause) and index:
-                subjects = list(range(len(index.authors)))
+                # Every person: not a consortium listed as an author ("23andMe Research Team").
+                subjects = [i for i, name in enumerate(index.names) if not _GROUP_AUTHOR.search(name)]
             elif jco or position > 0 or _PRONOUN.search(clause) or _STRONG.match(clause) \
                     or re.match(r"\W*(?:personal|co-?founder|research|consult|employ|"
                                 r"travel|grants?)\b", clause, re.I):
