@@ -489,3 +489,76 @@ def test_publisher_templates():
                   "includes employment, consultancies, honoraria, stock ownership or options, "
                   "expert testimony, grants or patents received or pending, or royalties.") == \
         "none_declared"
+
+
+@pytest.mark.parametrize("text", [
+    "Neither Dr. Rivas nor Ms. Okafor has any conflict of interest.",
+    "The authors report no relationships that could be construed as a conflict of interest.",
+    "Os autores declaram não haver conflitos de interesse.",
+    "Each author discloses the absence of any conflicts of interest.",
+    "None for any author.",
+    "Competing interests: Nil No funding was received for this study.",
+])
+def test_more_none_phrasings(text):
+    assert status(text) == "none_declared"
+
+
+@pytest.mark.parametrize("text, orgs", [
+    ("Veltro Bio provided assay kits free of charge. Otherwise the authors have no competing "
+     "interests.", ["Veltro Bio"]),
+    ("The study drink was supplied by Nutrimax. The authors declare no other competing "
+     "interests.", ["Nutrimax"]),
+    ("Capsules were prepared by the Kanto Fine Chemical Corporation.", ["Kanto Fine Chemical"]),
+])
+def test_suppliers_named_in_a_statement_are_counterparts(text, orgs):
+    result = classify(text)
+    assert (result.status, result.organizations) == ("declared", orgs)
+
+
+def test_commercial_affiliation_is_declared_even_when_disclaimed():
+    result = classify("One co-author's (A.B.) affiliation with a commercial company (GEOX) does "
+                      "not alter the authors' adherence to the journal's policies.", AUTHORS3)
+    assert (result.status, result.organizations, result.authors_declaring) == (
+        "declared", ["GEOX"], ["Ana Bianchi"])
+
+
+@pytest.mark.parametrize("clause, expected", [
+    ("consults for Sanofi Regeneron and Genentech Roche",
+     ["Genentech", "Roche", "Sanofi", "Regeneron"]),
+    ("is an employee of MilliporeSigma, a business of Merck KGaA, Darmstadt, Germany",
+     ["Merck KGaA", "MilliporeSigma"]),
+    ("was paid by Haisco Pharmaceutical China", ["Haisco Pharmaceutical"]),
+    ("receives consulting fees from Boston Consulting Group and Alliance Medical",
+     ["Alliance Medical", "Boston Consulting Group"]),
+    ("is a consultant for Genome Pharmaceuticals Institute Co., Ltd. and Ortiva S.L.",
+     ["Genome Pharmaceuticals Institute", "Ortiva"]),
+    ("has a contract with the research company Nestec, owned by Nestlé", ["Nestec", "Nestlé"]),
+])
+def test_more_company_shapes(clause, expected):
+    result = classify(f"C.D. {clause}.", AUTHORS3)
+    assert (result.status, sorted(result.organizations)) == ("declared", sorted(expected))
+
+
+def test_people_and_objects_are_not_companies():
+    result = classify("Simone C. de Cassan and Anna L. Goodman are named inventors on patent "
+                      "applications covering malaria vaccines and methods of use for PARPi-FL "
+                      "related to CRISPR technologies.", ["Simone C. de Cassan", "Anna L. Goodman"])
+    assert (result.status, result.organizations) == ("declared", [])
+    result = classify("A.B. received research support from Pfizer to Yale and an unrestricted "
+                      "gift from Sue and Bob Smith.", AUTHORS3)
+    assert result.organizations == ["Pfizer"]
+
+
+@pytest.mark.parametrize("text, authors, expected", [
+    ("M.E.G is an employee of Tetra Labs.", ["Min Zhu", "Mark Gurney"], ["Mark Gurney"]),
+    ("JM Gatell has received fees from Pfizer.", ["Jose Maria Gatell", "Ana Bianchi"],
+     ["Jose Maria Gatell"]),
+    ("ØF is an inventor on a patent.", ["Øystein Fluge", "Olav Mella"], ["Øystein Fluge"]),
+    ("A.B. and C.D. are co-founders of Biobot. All these authors hold shares in the company.",
+     AUTHORS3, ["Ana Bianchi", "Carl Dorn"]),
+    ("All authors are employees of 23andMe, Inc.", ["Ana Bianchi", "23andMe Research Team"],
+     ["Ana Bianchi"]),
+    ("E.F. is a SAB member of Neogene.", ["Eva Fink", "Sara A. Bender"], ["Eva Fink"]),
+])
+def test_more_author_mapping(text, authors, expected):
+    assert classify(text, authors).authors_declaring == expected

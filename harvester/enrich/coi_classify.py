@@ -206,7 +206,7 @@ _STRONG = re.compile(r"(?i)\b(?:"
     r"founder\w*|co-?founder\w*|founded|co-?founded|"
     r"(?:scientific\s+)?advisory\s+(?:board|committee)|board\s+of\s+directors|board\s+members?|"
     r"(?:member|membership|chair|director)\s+of\s+the\s+board|on\s+the\s+board|"
-    r"(?:data\s+(?:and\s+)?safety\s+monitoring|steering)\s+(?:board|committee)s?|DSMB|"
+    r"(?:data\s+(?:and\s+)?safety\s+monitoring|steering)\s+(?:board|committee)s?|DSMB|SABs?|"
     r"leadership|expert\s+testimony|speakers?['’]?\s+bureaus?|"
     r"relationships?\s+with|(?:personal|financial)\s+relationships?|"
     r"has\s+(?:a|an)\s+(?:potential\s+)?(?:competing|conflict)|"
@@ -491,7 +491,7 @@ _NOT_A_COUNTERPART = re.compile(
     r"addition|regard)\s+to"
     r"|\b(?:patents?|applications?|inventors?|invention|methods?|compositions?|use|uses|"
     r"technolog\w+|matter|covering|covers)\b[^,;]{0,40}\b(?:for|of|on|to|in)"
-    r"|\bfrom\s+[^,;]{1,60}\bto"
+    r"|\bfrom\s+[^,;]{1,60}\bto|\b(?:gifts?|donations?|bequests?)\s+from"
     r"|\b(?:editors?|editor-in-chief|editorial\s+board|trustees?|recommenders?|reviewers?)"
     r"(?:\s+\w+){0,2}\s+(?:of|to|for|at|in|with))$")
 
@@ -994,6 +994,8 @@ def _excepted(sentence: str, index: _AuthorIndex | None) -> list[int] | None:
 
 _RECEIVED = re.compile(
     r"(?i)\b(?:ha[sd]|have|having)\s+(?:\w+\s+){0,2}?(?:received|obtained|been\s+awarded)|"
+    r"\b(?:ha[sd]|have|having|holds?|held)\s+(?:an?\s+)?(?:\w+\s+){0,2}?(?:contracts?|"
+    r"agreements?|collaborations?)\s+with|"
     r"\b(?:receives?|received|receiving|reports?|reported|holds?|held|obtained)\b")
 
 
