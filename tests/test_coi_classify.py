@@ -562,3 +562,13 @@ def test_people_and_objects_are_not_companies():
 ])
 def test_more_author_mapping(text, authors, expected):
     assert classify(text, authors).authors_declaring == expected
+
+
+def test_flattened_per_author_lists_keep_names_apart():
+    text = ("Ana Bianchi Honoraria: Roche, Kestrel Health Consulting or Advisory Role: Pfizer "
+            "Carl Dorn Research Funding: Novartis (Inst), Orion Labs Eva Fink No relationship to "
+            "disclose")
+    result = classify(text, AUTHORS3)
+    assert (result.status, result.organizations, result.authors_declaring) == (
+        "declared", ["Kestrel Health", "Novartis", "Orion Labs", "Pfizer", "Roche"],
+        ["Ana Bianchi", "Carl Dorn"])

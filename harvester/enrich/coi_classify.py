@@ -72,7 +72,7 @@ _OTHER_HEADING = (
     r"|ethics\s+statement|consent\s+(?:for|to)\s+(?:publication|participate)"
     r"|informed\s+consent|patient\s+consent(?:\s+for\s+publication)?|human\s+ethics"
     r"|animal\s+ethics|funding(?:\s*/\s*support|\s+information|\s+sources?|\s+statement)?"
-    r"|financial\s+support|grant\s+support|role\s+of\s+the\s+(?:funders?|sponsors?|funding\s+source)"
+    r"|financial\s+support|grant\s+support|sources?\s+of\s+(?:funding|support)|study\s+funding|role\s+of\s+the\s+(?:funders?|sponsors?|funding\s+source)"
     r"(?:\s*/\s*sponsors?)?|availability\s+of\s+data(?:\s+and\s+materials?)?"
     r"|data\s+(?:availability|sharing)(?:\s+statement)?|code\s+availability"
     r"|authors?'?\s+contributions?|contributors|acknowledge?ments?|guarantor"
@@ -882,6 +882,8 @@ _DEFINITION = re.compile(
 
 def classify(text: str, authors: list[str] | None = None) -> CoiResult:
     body = _sections(_clean(text))
+    if authors and "\n" in body:
+        body = _split_trailing_authors(body, authors)
     index = _AuthorIndex(authors) if authors else None
     author_words = {_fold(w) for w in index.words} if index else set()
 
@@ -973,6 +975,21 @@ def classify(text: str, authors: list[str] | None = None) -> CoiResult:
     if none_sentence:
         return CoiResult("none_declared", [], [], none_sentence)
     return CoiResult("unclear", [], [], "")
+
+
+def _split_trailing_authors(body: str, authors: list[str]) -> str:
+    """Flattened per-author lists (JCO, ASCO: "Travel, Accommodations, Expenses: Pfizer, Roche
+    Jane Doe\nHonoraria: ..."): the next author's name ends the line before her first category
+    and is not part of the last company's name."""
+    names = sorted({n.strip() for n in authors if len(n.strip()) > 3}, key=len, reverse=True)
+    lines = []
+    for line in body.split("\n"):
+        for name in names:
+            if line.endswith(" " + name) and len(line) > len(name) + 1:
+                line = line[:-len(name) - 1] + "\n" + name
+                break
+        lines.append(line)
+    return "\n".join(lines)
 
 
 def _excepted(sentence: str, index: _AuthorIndex | None) -> list[int] | None:
