@@ -1,29 +1,37 @@
 """Classify a conflict-of-interest statement: none declared, declared, or unclear.
 
 Pure: text (and optionally the article's author list) in, `CoiResult` out. No network, no
-database, no clock. The rules are general pattern families, applied per clause:
+database, no clock. The rules read the statement's structure, in this order:
 
 1. Sections. Headings glued to the text ("Declaration of interests H.Y. has...", "Competing
-   interests: ...") are cut off; in blocks of several declarations (Springer/BMC "Declarations.
-   Ethics approval...: ... Competing interests: ... Funding: ...") only the competing-interests
-   part is kept.
-2. Sentences, then clauses (";", "but", "except"...). Each clause is
+   interests: ...") are cut off; text the statement runs on into (Funding, Funding Statement,
+   Acknowledgements, Author contributions, Data availability, Ethics, "Declarations" blocks)
+   is dropped: companies there are not counterparts of a declaration.
+2. Sentences, then clauses (";", "but", "except"...). Flattened per-author lists (JCO: "Jane
+   Doe Honoraria: Roche ...") are cut at each category label and at each author's name.
+3. Each clause is
    - "none": a negated interest ("no competing interests", "nothing to disclose", "None.",
-     "kein Interessenkonflikt"...);
-   - "declared": a relationship keyword (employment, consulting/advisory, honoraria/fees,
-     stock/equity, patents/royalties, founder, board), or a funding/grant/travel keyword whose
-     counterpart is a company (not a government funder, foundation or university), or an
-     author label followed by company names ("S.T.W.: Sage Therapeutics");
-   - neutral otherwise. Sentences saying a funder "had no role" are neutral and their companies
-     are not counted.
-3. Status: declared if any clause declares; none_declared if any clause says none; unclear.
-4. Organisations: companies named in declaring clauses: the curated list in
-   harvester/data/companies.json (canonical name -> aliases), names with a company suffix
-   ("Arvinas Inc.", "Kura Oncology"), and capitalised names listed after "from/for/to/..."
-   that are not universities, hospitals, funders, societies, places or people.
-5. Authors: initials ("A.B.", "J.-P.S.", "AB"), full names, "Dr. Surname" are mapped to the
-   given list ("Ana Bianchi" or "Bianchi A"); "he/she" clauses and per-author category lists
-   (JCO "Honoraria: Roche") inherit the last named author.
+     "neither ... nor ... has any conflict", "não haver conflitos"...);
+   - "declared": a relationship (employment, consulting/advisory, honoraria/fees,
+     stock/equity, patents/royalties, founder, board, committees, editorial roles, commercial
+     development), a grant or support received by a named author or "outside the submitted
+     work" (ICMJE), a company as funder or supplier, or an author label followed by companies
+     ("S.T.W.: Sage Therapeutics");
+   - neutral otherwise ("the funder had no role", "this includes employment, ..." after a
+     denial).
+   Exceptions: "all authors except A.B. and C.D. declare none" declares for A.B. and C.D.
+4. Status: declared if any clause declares; none_declared if any clause says none; unclear.
+5. Companies, found by grammar: the objects of "from / for / with / of / to / by / employee of
+   / shares in / founder of / board of / consultant to" in a declaring clause and "Category:
+   A, B; Category: C" lists, whole names with legal or descriptive suffixes ("Arvinas Inc.",
+   "Kura Oncology", "bioMérieux"), minus people, titles, places, public funders, universities,
+   hospitals, foundations, societies, journals, products and grant numbers. The curated list
+   (harvester/data/companies.json, canonical -> aliases) normalises the names found (GSK ->
+   GlaxoSmithKline, MSD -> Merck Sharp & Dohme); a division keeps its written name ("Roche
+   Diagnostics"). Each company is reported with the clause it came from.
+6. Authors: initials ("A.B.", "J.-P.S.", "AB", "M.E.G" for "M. Gurney"), full names, "Dr.
+   Surname", "the senior/last author" are mapped to the given list ("Ana Bianchi" or
+   "Bianchi A"); "he/she" clauses and per-author category lists inherit the last named author.
 """
 
 from __future__ import annotations
@@ -72,7 +80,8 @@ _OTHER_HEADING = (
     r"|ethics\s+statement|consent\s+(?:for|to)\s+(?:publication|participate)"
     r"|informed\s+consent|patient\s+consent(?:\s+for\s+publication)?|human\s+ethics"
     r"|animal\s+ethics|funding(?:\s*/\s*support|\s+information|\s+sources?|\s+statement)?"
-    r"|financial\s+support|grant\s+support|sources?\s+of\s+(?:funding|support)|study\s+funding|role\s+of\s+the\s+(?:funders?|sponsors?|funding\s+source)"
+    r"|financial\s+support|grant\s+support|sources?\s+of\s+(?:funding|support)|study\s+funding"
+    r"|role\s+of\s+the\s+(?:funders?|sponsors?|funding\s+source)"
     r"(?:\s*/\s*sponsors?)?|availability\s+of\s+data(?:\s+and\s+materials?)?"
     r"|data\s+(?:availability|sharing)(?:\s+statement)?|code\s+availability"
     r"|authors?'?\s+contributions?|contributors|acknowledge?ments?|guarantor"
@@ -257,7 +266,8 @@ def _is_none(clause: str) -> bool:
 # Organisations
 
 _LEGAL = (r"Inc\.?|Incorporated|Ltd\.?|Limited|LLC|L\.L\.C\.|GmbH(?:\s*&\s*Co\.?\s*KG)?|AG|"
-          r"KGaA|S\.A\.?|SAS|S\.A\.S\.|S\.p\.A\.?|SpA|S\.r\.l\.?|S\.L(?:\.U)?\.?|SLU?|GMBH|Corp\.?|Corporation|Co\.|"
+          r"KGaA|S\.A\.?|SAS|S\.A\.S\.|S\.p\.A\.?|SpA|S\.r\.l\.?|S\.L(?:\.U)?\.?|SLU?|GMBH|"
+          r"Corp\.?|Corporation|Co\.|"
           r"Company|plc|PLC|B\.V\.?|BV|N\.V\.?|NV|A/S|K\.K\.|KK|Pty\.?|LP|L\.P\.|Oy|AB|ApS|SE|"
           r"Holdings?")
 _DESCRIPTIVE = (r"Pharmaceuticals?|Pharma|Therapeutics|BioTherapeutics|Biotherapeutics|"
@@ -281,7 +291,8 @@ _BLOCK_WORDS = re.compile(
     r"society|societies|soci[ée]t[ée]|gesellschaft|association|associations|council|agency|"
     r"ministry|ministerio|department|dept|government|governmental|national|federal|academy|"
     r"akademie|trust|charity|charities|fund|funds|programme|program|fellowship|consortium|"
-    r"network|initiative|alliance|commission|committee|journal|editorial|congress\w*|conferences?|meetings?|cores?|facilit(?:y|ies)|"
+    r"network|initiative|alliance|commission|committee|journal|editorial|congress\w*|conferences?|"
+    r"meetings?|cores?|facilit(?:y|ies)|"
     r"cooperative|faculty|office|services?|system|authority|administration|"
     r"forschungsgemeinschaft|verband|verein|bund|e\.\s?v\.?|research\s+council|"
     r"cancer\s+research|league|federation|registry|ngo|health\s+system|nhs|"
@@ -478,7 +489,8 @@ _NAME_PREFIX = re.compile(
 _ARTICLE_HEAD = re.compile(
     r"^(?:(?:the|der|die|das|la|le|les|el|a|an)\s+)?(?:(?:(?:pharmaceutical|biotech\w*|medical|"
     r"diagnostics?|device|start-?up|spin-?off|research|drug|commercial|private|consulting|"
-    r"software|technology|biopharmaceutical|life\s+sciences?)\s+)?(?:compan(?:y|ies)|firms?|start-?ups?|"
+    r"software|technology|biopharmaceutical|life\s+sciences?)\s+)?"
+    r"(?:compan(?:y|ies)|firms?|start-?ups?|"
     r"spin-?offs?)\s+)?(?=[A-Z]|[a-z]{1,3}[A-Z])")
 _LEGAL_WORD_RE = re.compile(rf"\b(?:{_LEGAL})\b")
 _LEGAL_ONLY_RE = re.compile(rf"(?:,?\s*(?:{_LEGAL}))+|#+")
@@ -588,7 +600,8 @@ def _as_written(alias: str, clause: str, end: int) -> tuple[str, int] | None:
     words = []
     _, lookup, by_key = _companies()
     for word in more.group(0).split():
-        if _alias_key(word) in by_key or _NOT_NAME_WORD.match(word) or word in _PLACES or _BLOCK_WORDS.fullmatch(word) \
+        if _alias_key(word) in by_key or _NOT_NAME_WORD.match(word) or word in _PLACES \
+                or _BLOCK_WORDS.fullmatch(word) \
                 or _LEGAL_FULL.fullmatch(word):
             break
         words.append(word)
@@ -662,7 +675,8 @@ _SUPPLIER_SUBJECT = re.compile(
     rf"had\s+)?(?:kindly\s+|generously\s+|freely\s+)?{_SUPPLY_VERBS}\b")
 _SUPPLIED_BY = re.compile(rf"(?i)\b{_SUPPLY_VERBS}\b(?:\s+\w+){{0,4}}?\s+by\b|^\W*(?:the\s+)?"
                           rf"(?:{_CAP}[\w'’.&-]*)(?:\s+{_CAP}[\w'’.&-]*){{0,4}}\s+(?:has\s+|"
-                          rf"have\s+|had\s+)?(?:kindly\s+|generously\s+|freely\s+)?{_SUPPLY_VERBS}\b")
+                          rf"have\s+|had\s+)?(?:kindly\s+|generously\s+|freely\s+)?"
+                          rf"{_SUPPLY_VERBS}\b")
 
 
 def _acronym_of_name(m: re.Match) -> str:
@@ -823,7 +837,8 @@ def _surname_patterns(first: str, surname: str, initial: str) -> tuple[re.Patter
     sur = re.escape(surname).replace(r"\ ", r"\s+")
     pre = (rf"(?:{re.escape(first)}\s+(?:[A-Z][a-z]?\.?\s+){{0,3}}|"
            if first else rf"(?:{initial}[a-z]+\s+(?:[A-Z]\.?\s+){{0,3}}|")
-    pre += rf"(?:[A-Z][a-z]?\.\s*-?\s*){{1,4}}|[A-Z]{{1,3}}\s+|{_TITLE}(?:[A-Z]\w+,?\s+(?:and\s+)?)*)"
+    pre += (rf"(?:[A-Z][a-z]?\.\s*-?\s*){{1,4}}|[A-Z]{{1,3}}\s+|"
+            rf"{_TITLE}(?:[A-Z]\w+,?\s+(?:and\s+)?)*)")
     return (re.compile(rf"(?<![\w-]){pre}{sur}(?![\w-])"),
             re.compile(rf"\W*(?:and\s+)?{sur}(?![\w-])(?!\s+(?:{_LEGAL_WORDS}))"))
 _SHORT_ALIASES = {"MSD", "BMS", "GSK", "UCB", "IBM", "PPD", "CSL", "NIH", "NCI", "NSF", "ERC",
@@ -936,7 +951,8 @@ def classify(text: str, authors: list[str] | None = None) -> CoiResult:
                 subjects = list(declaring)          # "All these authors hold shares"
             elif _ALL_AUTHORS.search(clause) and index:
                 # Every person: not a consortium listed as an author ("23andMe Research Team").
-                subjects = [i for i, name in enumerate(index.names) if not _GROUP_AUTHOR.search(name)]
+                subjects = [i for i, name in enumerate(index.names)
+                            if not _GROUP_AUTHOR.search(name)]
             elif jco or position > 0 or _PRONOUN.search(clause) or _STRONG.match(clause) \
                     or re.match(r"\W*(?:personal|co-?founder|research|consult|employ|"
                                 r"travel|grants?)\b", clause, re.I):
