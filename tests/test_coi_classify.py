@@ -572,3 +572,15 @@ def test_flattened_per_author_lists_keep_names_apart():
     assert (result.status, result.organizations, result.authors_declaring) == (
         "declared", ["Kestrel Health", "Novartis", "Orion Labs", "Pfizer", "Roche"],
         ["Ana Bianchi", "Carl Dorn"])
+
+
+@pytest.mark.parametrize("text", [
+    "Ana Bianchi - Consulting or Advisory Role - Kestrel Health; Zeta Therapeutics. Research "
+    "Funding - Orion Labs (Inst).",
+    "A. Bianchi: Advisory/Consultancy: Kestrel Health, Zeta Therapeutics; Research grant/Funding "
+    "(institution): Orion Labs.",
+])
+def test_category_lists_with_dashes_and_semicolons(text):
+    result = classify(text, AUTHORS3)
+    assert (result.status, result.organizations, result.authors_declaring) == (
+        "declared", ["Kestrel Health", "Orion Labs", "Zeta Therapeutics"], ["Ana Bianchi"])

@@ -477,7 +477,7 @@ def _canonical(name: str) -> str | None:
 
 
 _TRIGGER = re.compile(r"(?i)(?:\b(?:from|for|to|with|by|of|at|in|von|bei|de|par|"
-                      r"including|includes|namely)\b|[:(])\s*")
+                      r"including|includes|namely)\b|[:(]|\s[-–]\s)\s*")
 _ITEM_SPLIT = re.compile(r"\s*(?:,|\band/or\b|\band\b|\bor\b|\bund\b|\bet\b|\by\b|/|\(|\)|"
                          r"\bas\s+well\s+as\b|\s[-–]\s)\s*")
 _NAME_PREFIX = re.compile(
@@ -516,7 +516,7 @@ def _list_items(clause: str) -> list[str]:
         prev = re.search(r"([\w'’-]+)$", before)
         # "University of Basel", "Institutes of Health": a connector inside a name, unless the
         # capitalised word is a role ("Co-Founder of", "Advisory Boards for").
-        if trig.group(0).strip() not in (":", "(") and prev and prev.group(1)[:1].isupper() \
+        if trig.group(0).strip() not in (":", "(", "-", "–") and prev and prev.group(1)[:1].isupper() \
                 and not (_STRONG.search(prev.group(1)) or _WEAK.search(prev.group(1))
                          and not prev.group(1).lower().startswith("collaborat")
                          or re.fullmatch(r"(?i)boards?|member|chair|director|ceo|founder",
@@ -1025,6 +1025,9 @@ def _excepted(sentence: str, index: _AuthorIndex | None) -> list[int] | None:
     return None
 
 
+_BARE_LIST = re.compile(
+    rf"\W*{_CAP}[\w'’.&+-]*(?:(?:\s+|\s*,\s*|\s+(?:and|&)\s+){_CAP}[\w'’.&+-]*|"
+    r"\s*\((?:Inst|Self|institution|self)\))*\W*")
 _RECEIVED = re.compile(
     r"(?i)\b(?:ha[sd]|have|having)\s+(?:\w+\s+){0,2}?(?:received|obtained|been\s+awarded)|"
     r"\b(?:ha[sd]|have|having|holds?|held)\s+(?:an?\s+)?(?:\w+\s+){0,2}?(?:contracts?|"
@@ -1041,6 +1044,11 @@ def _kind(clause: str, no_role: bool, intro_seen: bool, label: bool,
     if no_role:
         return "neutral", []
     strong = [m.group(0) for m in _STRONG.finditer(clause)]
+    if context and _BARE_LIST.fullmatch(clause):
+        # "Consulting: A; B, C": the list goes on past a ";" in a declaring sentence.
+        orgs, _ = _organizations(": " + clause, author_words)
+        if orgs:
+            return "declared", orgs
     orgs, named = _organizations(clause, author_words)
     if not strong and _EDITOR.search(clause):
         return "declared", []       # "Reviewing Editor, eLife": a journal is not a company
