@@ -584,3 +584,10 @@ def test_category_lists_with_dashes_and_semicolons(text):
     result = classify(text, AUTHORS3)
     assert (result.status, result.organizations, result.authors_declaring) == (
         "declared", ["Kestrel Health", "Orion Labs", "Zeta Therapeutics"], ["Ana Bianchi"])
+
+
+def test_non_profit_appositives_and_cut_acronyms_are_not_companies():
+    result = classify("A.B. receives funding from Open Panels, a public-private initiative, and "
+                      "from the Center for Regulatory Science (CERS; U01FD000001) and Kestrel "
+                      "Health.", AUTHORS3)
+    assert result.organizations == ["Kestrel Health"]

@@ -571,7 +571,7 @@ _EXTEND = re.compile(rf"(?:,?\s+(?:{_LEGAL}|{_DESCRIPTIVE}|Group|International|U
                      r"Europe|Deutschland|France|Japan|Switzerland|Pharma|Research\s+&\s+Development"
                      r")(?![\w]))*")
 _ACRONYM_PAREN = re.compile(r"\s*\((?:[A-Z][A-Za-z&]{1,7}|Inst|inst|institution|Institution)"
-                            r"(?:\)|[;,][^)]*\))")
+                            r"(?:\)|[;,][^)]*\)|\s*$)")
 
 
 # Funders whose names hold commas or "and", which the list reading would cut into pieces.
@@ -655,7 +655,8 @@ def _organizations(clause: str, author_words: set[str]) -> tuple[list[str], bool
     if supplier:
         items.insert(0, supplier.group(1))
     for item in items:
-        if "#" in item:
+        if "#" in item or _NOT_A_COMPANY_APPOSITIVE.search(
+                masked_text[masked_text.find(item) + len(item):][:80]):
             continue
         name = _canonical(item)
         if not name or _is_author(name, author_words):
@@ -666,6 +667,10 @@ def _organizations(clause: str, author_words: set[str]) -> tuple[list[str], bool
     return orgs, strong_names
 
 
+# "Open Targets, a public-private initiative", "OpenBiome, a non-profit stool bank".
+_NOT_A_COMPANY_APPOSITIVE = re.compile(
+    r"(?i)^,?\s+(?:an?|the)\s+(?:\w+\s+)?(?:non-?profit|not-for-profit|charit\w+|public-private|"
+    r"governmental|government|academic|patient|advocacy|philanthropic|public)\b")
 _INITIALS_AND_SUFFIX = re.compile(r"[A-Z]{2,4},?\s+(?:AB|SE|AS|KK|BV|NV|SA|AG|LP|Oy)\.?")
 # "Cis-Bio provided assay kits", "The product was supplied by Nutricia": a supplier named in a
 # COI statement is a counterpart.
