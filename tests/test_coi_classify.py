@@ -591,3 +591,10 @@ def test_non_profit_appositives_and_cut_acronyms_are_not_companies():
                       "from the Center for Regulatory Science (CERS; U01FD000001) and Kestrel "
                       "Health.", AUTHORS3)
     assert result.organizations == ["Kestrel Health"]
+
+
+def test_institution_names_with_for_and_and():
+    result = classify("A.B. received grants from the Agency for Healthcare Research and Quality, "
+                      "the Center for Excellence in Regulatory Science and Kestrel Health, "
+                      "outside the submitted work.", AUTHORS3)
+    assert (result.status, result.organizations) == ("declared", ["Kestrel Health"])

@@ -164,7 +164,12 @@ _CLAUSE_SPLIT = re.compile(
 
 
 def _clauses(sentence: str) -> list[str]:
+    if "(" in sentence and ";" in sentence:     # "(CERSI; U01FD005938)": one clause
+        sentence = _PAREN_SEMICOLON.sub(lambda m: m.group(0).replace(";", ","), sentence)
     return [c.strip(" ,") for c in _CLAUSE_SPLIT.split(sentence) if c.strip(" ,")]
+
+
+_PAREN_SEMICOLON = re.compile(r"\([^()]*;[^()]*\)")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -482,7 +487,7 @@ _ITEM_SPLIT = re.compile(r"\s*(?:,|\band/or\b|\band\b|\bor\b|\bund\b|\bet\b|\by\
                          r"\bas\s+well\s+as\b|\s[-–]\s)\s*")
 _NAME_PREFIX = re.compile(
     rf"(?:{_CAP}[\w'’.+&-]*|[A-Z])(?:\s+(?:{_CAP}[\w'’.+&-]*|&|of(?=\s+[A-Z])|de(?=\s+[A-Z])"
-    r"|du(?=\s+[A-Z])|von(?=\s+[A-Z])|van(?=\s+[A-Z])|e\.\s?V\.))*")
+    r"|for(?=\s+[A-Z])|du(?=\s+[A-Z])|von(?=\s+[A-Z])|van(?=\s+[A-Z])|e\.\s?V\.))*")
 
 
 # "the company Zeta Analytics" (Frontiers), "the start-up Lumen": the name follows.
@@ -530,8 +535,14 @@ def _list_items(clause: str) -> list[str]:
             continue
         rest = clause[trig.end():]
         pieces = _ITEM_SPLIT.split(rest)
+        institution = ""       # the last item, when it names an institution
         for k, piece in enumerate(pieces):
             piece = piece.strip()
+            # "Agency for Healthcare Research and Quality": the tail of the institution's name.
+            if institution and " " not in piece and re.search(
+                    rf"{re.escape(institution)}\s+(?:and|&)\s+{re.escape(piece)}\b", rest):
+                institution = ""
+                continue
             # "the Food and Drug Administration", "the Laura and John Arnold Foundation".
             nxt = _NAME_PREFIX.match(pieces[k + 1].strip()) if piece and k + 1 < len(pieces) \
                 else None
@@ -555,6 +566,7 @@ def _list_items(clause: str) -> list[str]:
             if _COMMON_NOUN_TAIL.match(tail):       # "CRISPR technologies", "MACs assays"
                 break
             found.append(name)
+            institution = name if _BLOCK_WORDS.search(name) else ""
             if tail and not _LEGAL_ONLY_RE.fullmatch(tail):
                 break
     return found
