@@ -568,6 +568,11 @@ def _list_items(clause: str) -> list[str]:
             found.append(name)
             institution = name if _BLOCK_WORDS.search(name) else ""
             if tail and not _LEGAL_ONLY_RE.fullmatch(tail):
+                # "Center for Excellence in Regulatory Science": an institution's name goes on;
+                # the list does too.
+                if institution and re.match(r"(?:in|on|at|of|for)\s+[A-Z]", tail):
+                    institution = piece
+                    continue
                 break
     return found
 
