@@ -598,3 +598,39 @@ def test_institution_names_with_for_and_and():
                       "the Center for Excellence in Regulatory Science and Kestrel Health, "
                       "outside the submitted work.", AUTHORS3)
     assert (result.status, result.organizations) == ("declared", ["Kestrel Health"])
+
+
+@pytest.mark.parametrize("text", [
+    "All authors certify that they have no affiliations with or involvement in any organization "
+    "or entity with any financial interest or non-financial interest in the subject matter.",
+    "The authors are not aware of any affiliations, memberships, funding, or financial holdings "
+    "that might be perceived as affecting the objectivity of this review.",
+    "No benefits in any form have been received or will be received from a commercial party "
+    "related directly or indirectly to the subject of this article.",
+    "The authors report no declarations of interest.",
+    "The authors have no proprietary interest in the materials described in the article.",
+    "Competing interests: no employment; no consultancy; no stock ownership; no patents.",
+    "None of the authors received honoraria or payments for this work.",
+    "Gli autori dichiarano di non avere conflitti di interesse.",
+    "Ninguno declarado.",
+    "The authors declare no conflicts of interest. We thank the editor and two anonymous "
+    "reviewers for their comments.",
+])
+def test_none_phrasings_of_publishers(text):
+    assert status(text) == "none_declared"
+
+
+@pytest.mark.parametrize("text, orgs", [
+    ("A.B. is Chief Medical Officer of Kestrel Health.", ["Kestrel Health"]),
+    ("A.B. is a Kestrel Health employee and C.D. advises Orion Labs.",
+     ["Kestrel Health", "Orion Labs"]),
+    ("C.D. co-founded Lumen Systems.", ["Lumen Systems"]),
+    ("A.B. is a partner at Helix Ventures.", ["Helix Ventures"]),
+])
+def test_company_roles_without_a_preposition_list(text, orgs):
+    result = classify(text, AUTHORS3)
+    assert (result.status, result.organizations) == ("declared", orgs)
+
+
+def test_academic_posts_are_not_interests():
+    assert status("E.F. is Director of the Cancer Center at Harvard University.") == "unclear"

@@ -175,8 +175,10 @@ _PAREN_SEMICOLON = re.compile(r"\([^()]*;[^()]*\)")
 # ---------------------------------------------------------------------------------------------
 # Clause patterns
 
-_INTEREST = (r"(?:competing|conflicts?|conflicting|disclos\w*|dualit(?:y|ies)|"
-             r"(?:financial|commercial|personal|industry|relevant)\s+(?:\w+\s+){0,2}"
+_INTEREST = (r"(?:competing|conflicts?|conflicting|disclos\w*|dualit(?:y|ies)|COIs?\b|"
+             r"declarations?\s+of\s+interests?|"
+             r"(?:financial|commercial|personal|industry|relevant|proprietary|pecuniary|economic)"
+             r"\s+(?:\w+\s+){0,2}"
              r"(?:interests?|relationships?|ties|support|disclosures?|associations?|"
              r"involvements?|activities|affiliations?)|interests?\s+to\s+(?:declare|disclose)|"
              r"relationships?\s+to\s+disclose|relationships?\s+with\s+(?:any|the)\s+compan)")
@@ -191,6 +193,24 @@ _NONE_RES = [re.compile(p, re.I) for p in (
     r"reported|disclose[sd]?)\s+(?:that\s+there\s+(?:is|are)\s+)?none\b",
     r"\bnone\s+of\s+the\s+(?:other\s+|remaining\s+|listed\s+)?(?:authors?|co-?authors?)\b.*\b"
     r"(?:conflicts?|competing|interests?|relationships?|disclos|declare)",
+    r"\bnone\s+of\s+the\s+(?:\w+\s+)?(?:authors?|co-?authors?)\s+(?:has|have|had|received|"
+    r"receives?|holds?|reports?|is|are|was|were)\b",
+    # Springer: "no affiliations with or involvement in any organization or entity with any
+    # financial interest"; Annual Reviews: "not aware of any affiliations, memberships...".
+    r"\bno\s+(?:\w+\s+){0,2}(?:affiliations?|involvement)\s+(?:with|in)\b",
+    r"\bnot\s+aware\s+of\s+any\b", r"\bno\s+benefits?\s+in\s+any\s+form",
+    # A clause that opens with a negation of the interest itself: "no employment; no stock".
+    r"^\W*(?:and\s+)?(?:no|nor|neither|without)\s+(?:\w+\s+){0,3}?(?:employ\w*|consult\w*|"
+    r"honorari\w*|stock\w*|shares?|equity|patents?|royalt\w+|grants?|fees?|funding|support|"
+    r"relationships?|advisory|board|ownership|payments?|compensation)\b",
+    r"\bnon\s+(?:avere|hanno|ci\s+sono|sussiste\w*|esiste\w*)\s+(?:alcun\w*\s+)?conflitt",
+    r"\b(?:nenhum|qualquer)\s+conflito|\binexist[êe]ncia\s+de\s+conflito|"
+    r"\bnada\s+a\s+declarar|\bausencia\s+de\s+conflicto|^\W*ningun[oa](?:\s+declarad[oa])?\W*$",
+    r"\bsem\s+conflitos?|\bno\s+present(?:ar|an)\s+(?:ning[uú]n\s+)?conflictos?",
+    r"^\W*none\s+known\W*$|\bunaware\s+of\s+any\b",
+    r"\bno\s+(?:\S+\s+){0,4}benefits?\s+(?:\w+\s+)?(?:have|has|were|was|will)\b",
+    r"\bwithout\s+any\s+(?:commercial|financial|competing|conflict)",
+    r"\bgeen\s+(?:\w+\s+)?(?:belangenverstrengeling|belangenconflict\w*|conflicten)",
     r"\bno\s+(?:support|relationships?)\s+from\s+any\s+organi[sz]ation",
     r"\bno\s+(?:\w+\s+){1,3}?(?:of\s+)?interests?\s+to\s+(?:declare|disclose|report)",
     r"\bno\s+other\s+(?:relationships?|activities|disclosures?)",
@@ -228,13 +248,17 @@ _STRONG = re.compile(r"(?i)\b(?:"
     r"(?:considered|construed|perceived|regarded|seen)\s+(?:as\s+)?(?:an?\s+)?"
     r"(?:potential\s+|possible\s+)?(?:non-?financial\s+|financial\s+)?(?:competing|conflict)|"
     r"non-?financial\s+(?:competing|conflict)|"
+    r"chief\s+(?:\w+\s+){1,2}officer|CEO|CSO|CMO|CTO|CFO|COO|(?:vice\s+)?president\s+(?:of|at)|"
+    r"managing\s+director|(?:founding\s+|general\s+)?partner\s+(?:at|of|in)|"
     r"commercial\s+(?:development|interests?|activit\w+|ties|entit\w+|partners?|compan\w+|"
     r"(?:\w+\s+)?services)|commerciali[sz]\w+|board\s+of\s+directors?|director\s+member"
     r")\b|(?i:honorar|berater|beratungs|vortrags|aktien|angestellt|gutachter|"
     r"honoraires|actionnaire|salari[ée]|honorarios|consultor)")
 # Employment at a university or hospital is not an interest; advisory, board and committee
 # roles are, whoever holds them (issue #12).
-_EMPLOYMENT_LIKE = re.compile(r"(?i)\b(?:employ\w*|works?\s+(?:for|at)|worked|working|staff)\b")
+_EMPLOYMENT_LIKE = re.compile(
+    r"(?i)\b(?:employ\w*|works?\s+(?:for|at)|worked|working|staff|chief\s+(?:\w+\s+){1,2}officer|"
+    r"CEO|CSO|CMO|CTO|CFO|COO|(?:vice\s+)?president|principal|managing\s+director|partner)\b")
 _WEAK = re.compile(r"(?i)\b(?:grants?|grant\s+support|funding|funds?|funded|support(?:ed)?|"
                    r"sponsor\w*|travel|accommodations?|expenses|reimburs\w+|received|receives|"
                    r"receiving|contracts?|contracted|gifts?|provided|supplied|collaborat\w+|"
@@ -401,7 +425,7 @@ def _fold(text: str) -> str:
 _ROLE_HEAD = re.compile(
     r"^(?:[\w'’-]+\s+){0,3}?(?:of|for|at|to|with|from|in)\s+(?=[A-Z0-9])")
 _ROLE_WORDS = re.compile(r"(?i)\b(?:directors?|boards?|members?|chair\w*|president|ceo|cso|cmo|"
-                         r"head|officer|partner|trustees?)\b")
+                         r"cto|cfo|coo|head|officers?|partners?|trustees?)\b")
 _CHARITY_END = re.compile(
     r"(?i)\b(?:cancer|diabetes|leuk(?:a)?emia|lymphoma|arthritis|heart|stroke|alzheimer['’]?s|"
     r"parkinson['’]?s|aids|tuberculosis|malaria|research\s+uk|cure|cures)$")
@@ -482,7 +506,8 @@ def _canonical(name: str) -> str | None:
 
 
 _TRIGGER = re.compile(r"(?i)(?:\b(?:from|for|to|with|by|of|at|in|von|bei|de|par|"
-                      r"including|includes|namely)\b|[:(]|\s[-–]\s)\s*")
+                      r"including|includes|namely|advises|advised|consults|consulted|"
+                      r"co-?founded|founded|owns|chairs)\b|[:(]|\s[-–]\s)\s*")
 _ITEM_SPLIT = re.compile(r"\s*(?:,|\band/or\b|\band\b|\bor\b|\bund\b|\bet\b|\by\b|/|\(|\)|"
                          r"\bas\s+well\s+as\b|\s[-–]\s)\s*")
 _NAME_PREFIX = re.compile(
@@ -524,7 +549,8 @@ def _list_items(clause: str) -> list[str]:
         if trig.group(0).strip() not in (":", "(", "-", "–") and prev and prev.group(1)[:1].isupper() \
                 and not (_STRONG.search(prev.group(1)) or _WEAK.search(prev.group(1))
                          and not prev.group(1).lower().startswith("collaborat")
-                         or re.fullmatch(r"(?i)boards?|member|chair|director|ceo|founder",
+                         or re.fullmatch(r"(?i)boards?|member|chair|directors?|ceo|cso|cmo|cto|"
+                                         r"cfo|coo|founder|principal|officer|president",
                                          prev.group(1))):
             continue
         word = trig.group(0).strip().lower()
@@ -668,7 +694,7 @@ def _organizations(clause: str, author_words: set[str]) -> tuple[list[str], bool
     masked_text = _FUNDERS.sub(lambda m: "#" * len(m.group(0)),
                                _ACRONYM_PAREN.sub(_acronym_of_name, "".join(masked)))
     supplier = _SUPPLIER_SUBJECT.match(masked_text)
-    items = _list_items(masked_text)
+    items = _list_items(masked_text) + [m.group(1) for m in _NAME_BEFORE_ROLE.finditer(masked_text)]
     if supplier:
         items.insert(0, supplier.group(1))
     for item in items:
@@ -688,6 +714,11 @@ def _organizations(clause: str, author_words: set[str]) -> tuple[list[str], bool
 _NOT_A_COMPANY_APPOSITIVE = re.compile(
     r"(?i)^,?\s+(?:an?|the)\s+(?:\w+\s+)?(?:non-?profit|not-for-profit|charit\w+|public-private|"
     r"governmental|government|academic|patient|advocacy|philanthropic|public)\b")
+# "a Kestrel Health employee", "former Orion shareholder".
+_NAME_BEFORE_ROLE = re.compile(
+    rf"\b(?:[Aa]n?|[Ff]ormer|[Cc]urrent|[Pp]ast|[Ff]ull-time|[Pp]art-time)\s+"
+    rf"((?:{_CAP}[\w'’.&+-]*\s+){{1,4}})(?:employees?|shareholders?|stockholders?|consultants?|"
+    r"co-?founders?|founders?|advis[oe]rs?)\b")
 _INITIALS_AND_SUFFIX = re.compile(r"[A-Z]{2,4},?\s+(?:AB|SE|AS|KK|BV|NV|SA|AG|LP|Oy)\.?")
 # "Cis-Bio provided assay kits", "The product was supplied by Nutricia": a supplier named in a
 # COI statement is a counterpart.
@@ -900,9 +931,11 @@ _OUTSIDE_WORK = re.compile(
     r"(?:the|this|current|present)\s+(?:submitted\s+|present\s+|current\s+|reported\s+)?"
     r"(?:work|study|manuscript|article|paper|research)")
 _EDITOR = re.compile(
-    r"(?i)\b(?:(?:associate|deputy|section|guest|senior|handling|academic|consulting|"
+    r"(?i)(?<!thank\s)(?<!thanks\s)(?<!thank\sthe\s)(?<!thanks\sthe\s)(?<!the\shandling\s)"
+    r"\b(?:(?:associate|deputy|section|guest|senior|handling|academic|consulting|"
     r"contributing|statistical|executive|managing)\s+)?editors?(?:-in-chief|\s+in\s+chief)?\b"
-    r"(?!\s+(?:handling|who|was|were)\b)|\beditorial\s+(?:board|committee|team)|"
+    r"(?!\s+(?:handling|who|was|were|and\s+(?:the\s+)?(?:\w+\s+){0,2}reviewers?)\b)"
+    r"|\beditorial\s+(?:board|committee|team)|"
     r"\bboard\s+of\s+(?:editors|reviewers)|\b(?:PCI\s+\w+\s+)?recommenders?\b")
 
 
@@ -1079,7 +1112,7 @@ def _kind(clause: str, no_role: bool, intro_seen: bool, label: bool,
             return "declared", orgs
         # Employment at a university or hospital only is not a competing interest; with a
         # company, or with no institution named, it is.
-        if orgs or not _BLOCK_WORDS.search(clause):
+        if orgs or not _BLOCK_WORDS.search(_ROLE_WORDS.sub(" ", clause)):
             return "declared", orgs
         return "neutral", []
     # Funding, grants, travel: when a company is the counterpart, or ICMJE style "outside the
