@@ -634,3 +634,21 @@ def test_company_roles_without_a_preposition_list(text, orgs):
 
 def test_academic_posts_are_not_interests():
     assert status("E.F. is Director of the Cancer Center at Harvard University.") == "unclear"
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("The authors declare competing financial interests: details are available online.",
+     ("declared", [], [])),
+    ("The authors declare competing financial interests. A.B. is named on patent applications.",
+     ("declared", [], ["Ana Bianchi"])),
+    ("A.B. has a financial interest in Kestrel Health.", ("declared", ["Kestrel Health"],
+                                                          ["Ana Bianchi"])),
+    ("A.B. has been reimbursed by Kestrel Health for attending a symposium.",
+     ("declared", ["Kestrel Health"], ["Ana Bianchi"])),
+    ("A.B. holds a faculty position at the University of Oslo.", ("unclear", [], [])),
+    ("Competing interests: None declared. Handling editor: Jane Doe. Patient and public "
+     "involvement: Patients were not involved.", ("none_declared", [], [])),
+])
+def test_declared_without_naming_and_bmj_blocks(text, expected):
+    result = classify(text, AUTHORS3)
+    assert (result.status, result.organizations, result.authors_declaring) == expected

@@ -87,7 +87,10 @@ _OTHER_HEADING = (
     r"|authors?'?\s+contributions?|contributors|acknowledge?ments?|guarantor"
     r"|statistics\s+and\s+biometry|study\s+subjects\s+or\s+cohorts\s+overlap|methodology"
     r"|clinical\s+trial\s+(?:number|registration)|trial\s+registration"
-    r"|provenance\s+and\s+peer\s+review|disclaimer|additional\s+information)"
+    r"|provenance\s+and\s+peer\s+review|disclaimer|additional\s+information"
+    r"|patient\s+and\s+public\s+involvement|handling\s+editor|publisher['’]?s\s+note"
+    r"|peer\s+review(?:\s+information)?|author\s+information|rights\s+and\s+permissions"
+    r"|supplementary\s+(?:material|information)|open\s+access|ethics)"
 )
 _BOUNDARY = r"(?:^|(?<=[.!?:;\n])|(?<=[.!?:;]\s)|(?<=\n\s))"
 _HEADING_RE = re.compile(
@@ -249,15 +252,21 @@ _STRONG = re.compile(r"(?i)\b(?:"
     r"(?:potential\s+|possible\s+)?(?:non-?financial\s+|financial\s+)?(?:competing|conflict)|"
     r"non-?financial\s+(?:competing|conflict)|"
     r"chief\s+(?:\w+\s+){1,2}officer|CEO|CSO|CMO|CTO|CFO|COO|(?:vice\s+)?president\s+(?:of|at)|"
+    r"(?:ha[sd]|have|holds?|held)\s+(?:an?\s+)?(?:\w+\s+)?(?:financial|equity|ownership|"
+    r"commercial)\s+interests?|(?:holds?|held)\s+(?:a|the)\s+(?:\w+\s+)?position|"
+    r"declare[sd]?\s+(?:the\s+following\s+|an?\s+)?(?:potential\s+)?(?:competing|conflicts?)\s+"
+    r"(?:of\s+)?(?:financial\s+)?interests?|"
     r"managing\s+director|(?:founding\s+|general\s+)?partner\s+(?:at|of|in)|"
     r"commercial\s+(?:development|interests?|activit\w+|ties|entit\w+|partners?|compan\w+|"
     r"(?:\w+\s+)?services)|commerciali[sz]\w+|board\s+of\s+directors?|director\s+member"
     r")\b|(?i:honorar|berater|beratungs|vortrags|aktien|angestellt|gutachter|"
-    r"honoraires|actionnaire|salari[ée]|honorarios|consultor)")
+    r"honoraires|actionnaire|salari[ée]|honorarios|consultor|funcion[aá]ri|empregad|emplead|"
+    r"asesor|accionista|regal[ií]as|honor[aá]rios)")
 # Employment at a university or hospital is not an interest; advisory, board and committee
 # roles are, whoever holds them (issue #12).
 _EMPLOYMENT_LIKE = re.compile(
-    r"(?i)\b(?:employ\w*|works?\s+(?:for|at)|worked|working|staff|chief\s+(?:\w+\s+){1,2}officer|"
+    r"(?i)\b(?:employ\w*|works?\s+(?:for|at)|worked|working|staff|position|"
+    r"chief\s+(?:\w+\s+){1,2}officer|"
     r"CEO|CSO|CMO|CTO|CFO|COO|(?:vice\s+)?president|principal|managing\s+director|partner)\b")
 _WEAK = re.compile(r"(?i)\b(?:grants?|grant\s+support|funding|funds?|funded|support(?:ed)?|"
                    r"sponsor\w*|travel|accommodations?|expenses|reimburs\w+|received|receives|"
@@ -273,6 +282,9 @@ _INTRO = re.compile(
     r"(?i)\b(?:declare[sd]?|disclose[sd]?|report(?:s|ed)?|list(?:s|ed)?)\s+(?:the\s+)?"
     r"following\b[^:]*:?|\b(?:declare[sd]?|disclose[sd]?|report(?:s|ed)?)\s+(?:the\s+|these\s+)?"
     r"(?:potential\s+)?(?:competing|conflicts?)[^:]{0,40}:")
+_DECLARES_INTERESTS = re.compile(
+    r"(?i)\b(?:declare[sd]?|report(?:s|ed)?|disclose[sd]?|ha(?:ve|s))\s+"
+    r"(?:the\s+following\s+|an?\s+)?(?:potential\s+)?(?:competing|conflicts?)\s+(?:of\s+)?(?:financial\s+)?interests?\b")
 _THESE_AUTHORS = re.compile(r"(?i)^\W*(?:all\s+|both\s+)?(?:these|those|the\s+above|the\s+"
                             r"aforementioned|said)\s+(?:co-?)?authors?\b")
 _GROUP_AUTHOR = re.compile(r"(?i)\b(?:team|consortium|group|collaborat\w*|investigators|network|"
@@ -932,7 +944,7 @@ _OUTSIDE_WORK = re.compile(
     r"(?:work|study|manuscript|article|paper|research)")
 _EDITOR = re.compile(
     r"(?i)(?<!thank\s)(?<!thanks\s)(?<!thank\sthe\s)(?<!thanks\sthe\s)(?<!the\shandling\s)"
-    r"\b(?:(?:associate|deputy|section|guest|senior|handling|academic|consulting|"
+    r"(?<!handling\s)\b(?:(?:associate|deputy|section|guest|senior|academic|consulting|"
     r"contributing|statistical|executive|managing)\s+)?editors?(?:-in-chief|\s+in\s+chief)?\b"
     r"(?!\s+(?:handling|who|was|were|and\s+(?:the\s+)?(?:\w+\s+){0,2}reviewers?)\b)"
     r"|\beditorial\s+(?:board|committee|team)|"
@@ -963,6 +975,7 @@ def classify(text: str, authors: list[str] | None = None) -> CoiResult:
     named_in: dict[int, str] = {}           # author -> the last clause that named them
     carry: list[int] = []           # authors the next subject-less clause refers to
     intro_seen = False
+    pending = ""                    # a statement that says interests exist, not which
     for sentence in _sentences(body):
         if _DEFINITION.match(sentence):
             continue
@@ -980,6 +993,8 @@ def classify(text: str, authors: list[str] | None = None) -> CoiResult:
             intro = _INTRO.search(clause)
             if intro and not _is_none(clause[:intro.end()]):
                 intro_seen = True
+                if _DECLARES_INTERESTS.search(clause[:intro.end()]) and not pending:
+                    pending = sentence      # "The authors declare competing interests: ..."
                 clause = clause[intro.end():].strip()
                 if not clause:
                     continue
@@ -1004,8 +1019,10 @@ def classify(text: str, authors: list[str] | None = None) -> CoiResult:
                 subjects = []
             elif _THESE_AUTHORS.search(clause):
                 subjects = list(declaring)          # "All these authors hold shares"
-            elif _ALL_AUTHORS.search(clause) and index:
+            elif _ALL_AUTHORS.search(clause) and index \
+                    and not _DECLARES_INTERESTS.search(clause):
                 # Every person: not a consortium listed as an author ("23andMe Research Team").
+                # "The authors declare competing interests." names no one: who follows does.
                 subjects = [i for i, name in enumerate(index.names)
                             if not _GROUP_AUTHOR.search(name)]
             elif jco or position > 0 or _PRONOUN.search(clause) or _STRONG.match(clause) \
@@ -1036,6 +1053,8 @@ def classify(text: str, authors: list[str] | None = None) -> CoiResult:
                 carry = named
             elif subjects or _OTHER_AUTHORS.search(clause):
                 carry = subjects
+    if not declared_sentence and pending and not none_sentence:
+        declared_sentence = pending
     if declared_sentence:
         kept = set(_merge(set(org_clauses)))
         pairs = tuple((o, c) for o, c in org_clauses.items() if o in kept)
@@ -1119,7 +1138,7 @@ def _kind(clause: str, no_role: bool, intro_seen: bool, label: bool,
     # submitted work" (whoever gave it). An author label or a "declare the following"
     # introduction followed by names: those names.
     if _WEAK.search(clause) and (named or context and orgs or _OUTSIDE_WORK.search(clause)
-                                 or person and _RECEIVED.search(clause)):
+                                 or person and (_RECEIVED.search(clause) or orgs)):
         return "declared", orgs
     if (label or intro_seen) and orgs:
         return "declared", orgs
