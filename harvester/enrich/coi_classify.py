@@ -284,7 +284,8 @@ _INTRO = re.compile(
     r"(?:potential\s+)?(?:competing|conflicts?)[^:]{0,40}:")
 _DECLARES_INTERESTS = re.compile(
     r"(?i)\b(?:declare[sd]?|report(?:s|ed)?|disclose[sd]?|ha(?:ve|s))\s+"
-    r"(?:the\s+following\s+|an?\s+)?(?:potential\s+)?(?:competing|conflicts?)\s+(?:of\s+)?(?:financial\s+)?interests?\b")
+    r"(?:the\s+following\s+|an?\s+)?(?:potential\s+)?(?:competing|conflicts?)\s+(?:of\s+)?"
+    r"(?:financial\s+)?interests?\b")
 _THESE_AUTHORS = re.compile(r"(?i)^\W*(?:all\s+|both\s+)?(?:these|those|the\s+above|the\s+"
                             r"aforementioned|said)\s+(?:co-?)?authors?\b")
 _GROUP_AUTHOR = re.compile(r"(?i)\b(?:team|consortium|group|collaborat\w*|investigators|network|"
