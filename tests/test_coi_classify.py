@@ -652,3 +652,10 @@ def test_academic_posts_are_not_interests():
 def test_declared_without_naming_and_bmj_blocks(text, expected):
     result = classify(text, AUTHORS3)
     assert (result.status, result.organizations, result.authors_declaring) == expected
+
+
+def test_products_trials_and_cooperative_groups_are_not_companies():
+    result = classify("A.B. received consulting fees from Roche (Tecentriq) and Kestrel Health "
+                      "(Zelvia) for the ATLAS Study, research funding from EORTC and Advisory "
+                      "Board (Orion Labs).", AUTHORS3)
+    assert result.organizations == ["Kestrel Health", "Orion Labs", "Roche"]

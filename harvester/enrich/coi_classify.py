@@ -339,7 +339,8 @@ _BLOCK_WORDS = re.compile(
     r"forschungsgemeinschaft|verband|verein|bund|e\.\s?v\.?|research\s+council|"
     r"cancer\s+research|league|federation|registry|ngo|health\s+system|nhs|"
     r"coalition|collaborative|board|boards|group|groups|chamber|union|bureau|"
-    r"organi[sz]ations?|platform|patents?|provisional|trustees?|guarantors|"
+    r"organi[sz]ations?|platform|patents?|provisional|trustees?|guarantors|stud(?:y|ies)|"
+    r"trials?|cohorts?|"
     r"directors?|officers?|chairs?|chairman|chairwoman|president)\b")
 _BLOCK_ITEMS = {
     "NIH", "NCI", "NSF", "ERC", "DFG", "NHMRC", "CIHR", "FDA", "EMA", "NHS", "NIHR", "MRC",
@@ -349,6 +350,10 @@ _BLOCK_ITEMS = {
     "SNSF", "FWF", "ZonMw", "NWO", "INCa", "AIRC", "ISCIII", "FAPESP", "CNPq", "ARC", "ASH",
     "EHA", "ESC", "AHA", "ACC", "ADA", "EASD", "EULAR", "ACR", "AASLD", "EASL", "ATS", "ERS",
     "ICMJE", "COI", "US", "USA", "U.S", "UK", "EU", "Inst", "Institution", "Honoraria",
+    # cooperative groups, programmes and public funders written as acronyms of 5+ letters
+    "EORTC", "NSABP", "UNICANCER", "GEICAM", "HOVON", "ANZUP", "IBCSG", "KAKENHI", "CONACYT",
+    "NSERC", "MSKCC", "MDACC", "CAPES", "PCORI", "NIHR", "ESTRO", "ASTRO", "SITC", "UICC",
+    "IARC", "H2020", "Horizon", "NCCN", "SWOG", "ECOG", "ACRIN", "RTOG", "JCOG", "KWF",
     "Author", "Authors", "Co-author", "Coauthor", "Editor", "Editors", "Reviewer",
     "Stock", "Options", "Consulting", "Consultancy", "Research", "Speaker", "Speakers", "Travel",
     "Advisory", "Grants", "Grant", "Personal", "Employment", "Leadership", "Patents", "Patent",
@@ -569,6 +574,11 @@ def _list_items(clause: str) -> list[str]:
         word = trig.group(0).strip().lower()
         if _NOT_A_COUNTERPART.search(before + " " + word):
             continue
+        if word == "(" and (before.endswith("#") or prev and prev.group(1)[:1].isupper()
+                            and not (_STRONG.search(prev.group(1)) or _WEAK.search(prev.group(1))
+                                     or _ROLE_WORDS.fullmatch(prev.group(1)))):
+            continue                # "Roche (Tecentriq)", "Pfizer (palbociclib)": a product
+
         if word in ("de", "von", "van") and (prev and prev.group(1)[:1].isupper()
                                              or before.endswith(".")):
             continue
@@ -619,6 +629,7 @@ def _list_items(clause: str) -> list[str]:
 _COMMON_NOUN_TAIL = re.compile(
     r"(?!(?:for|from|to|in|on|at|with|of|outside|during|unrelated|and|or|as|until|since|"
     r"between|which|who|that|a|an|the|is|was|were|are|has|have|had|through|via|inc|ltd|"
+    r"company|companies|corporation|group|pharmaceuticals?|laborator\w+|"
     r"respectively|each|both|all|also|since|per|in|over|under|about|after|before|within|"
     r"without|not|but|including|among|e\.g|i\.e|etc|where|when|while)\b)[a-z]{3,}\b")
 
@@ -706,6 +717,7 @@ def _organizations(clause: str, author_words: set[str]) -> tuple[list[str], bool
     strong_names = bool(orgs)
     masked_text = _FUNDERS.sub(lambda m: "#" * len(m.group(0)),
                                _ACRONYM_PAREN.sub(_acronym_of_name, "".join(masked)))
+    masked_text = _NAME_PAREN.sub(_product_of_name, masked_text)
     supplier = _SUPPLIER_SUBJECT.match(masked_text)
     items = _list_items(masked_text) + [m.group(1) for m in _NAME_BEFORE_ROLE.finditer(masked_text)]
     if supplier:
@@ -743,6 +755,24 @@ _SUPPLIED_BY = re.compile(rf"(?i)\b{_SUPPLY_VERBS}\b(?:\s+\w+){{0,4}}?\s+by\b|^\
                           rf"(?:{_CAP}[\w'’.&-]*)(?:\s+{_CAP}[\w'’.&-]*){{0,4}}\s+(?:has\s+|"
                           rf"have\s+|had\s+)?(?:kindly\s+|generously\s+|freely\s+)?"
                           rf"{_SUPPLY_VERBS}\b")
+
+
+_NAME_PAREN = re.compile(r"(?<=[#\w.])(\s*)\(([^()]{1,60})\)")
+
+
+def _product_of_name(m: re.Match) -> str:
+    """"Roche (Tecentriq)", "Kestrel Health (Zelvia, Orvex)": products of the company just
+    named, blanked; "(advisory board)" or "(Pfizer Inc.)" are kept."""
+    before = m.string[:m.start()]
+    word = re.search(r"([\w'’.&-]+|#+)$", before)
+    inner = m.group(2)
+    if not word or not (word.group(1).startswith("#") or word.group(1)[:1].isupper()) \
+            or _STRONG.search(word.group(1)) or _WEAK.search(word.group(1)) \
+            or _ROLE_WORDS.fullmatch(word.group(1)) or _STRONG.search(inner) \
+            or _WEAK.search(inner) or _LEGAL_WORD_RE.search(inner) \
+            or _DESCRIPTIVE_END.search(inner):
+        return m.group(0)
+    return m.group(1) + " " * (len(m.group(0)) - len(m.group(1)))
 
 
 def _acronym_of_name(m: re.Match) -> str:
