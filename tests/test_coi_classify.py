@@ -659,3 +659,11 @@ def test_products_trials_and_cooperative_groups_are_not_companies():
                       "(Zelvia) for the ATLAS Study, research funding from EORTC and Advisory "
                       "Board (Orion Labs).", AUTHORS3)
     assert result.organizations == ["Kestrel Health", "Orion Labs", "Roche"]
+
+
+def test_no_role_is_read_per_clause():
+    result = classify("The sponsor had no role in the study design; A.B. is an employee of "
+                      "Kestrel Health.", AUTHORS3)
+    assert (result.status, result.organizations) == ("declared", ["Kestrel Health"])
+    result = classify("A.B. is affiliated with Orion Labs.", AUTHORS3)
+    assert (result.status, result.organizations) == ("declared", ["Orion Labs"])

@@ -271,7 +271,8 @@ _EMPLOYMENT_LIKE = re.compile(
 _WEAK = re.compile(r"(?i)\b(?:grants?|grant\s+support|funding|funds?|funded|support(?:ed)?|"
                    r"sponsor\w*|travel|accommodations?|expenses|reimburs\w+|received|receives|"
                    r"receiving|contracts?|contracted|gifts?|provided|supplied|collaborat\w+|"
-                   r"research\s+agreements?|investigator|trials?)\b|(?i:forschung|drittmittel|"
+                   r"research\s+agreements?|investigator|trials?|affiliat\w+\s+with|ties\s+"
+                   r"(?:to|with)|worked\s+with)\b|(?i:forschung|drittmittel|"
                    r"reisekosten|unterstützung|subventions?|financement)")
 _NO_ROLE = re.compile(
     r"(?i)\b(?:had|has|have|played|play)\s+no\s+(?:\w+\s+){0,2}?(?:role|involvement|influence|"
@@ -1010,7 +1011,8 @@ def classify(text: str, authors: list[str] | None = None) -> CoiResult:
     for sentence in _sentences(body):
         if _DEFINITION.match(sentence):
             continue
-        no_role = bool(_NO_ROLE.search(sentence)) and not _EDITOR.search(sentence)
+        # "The funder (Pfizer) had no role in the study": that clause, not the whole sentence.
+        no_role_sentence = bool(_NO_ROLE.search(sentence)) and not _EDITOR.search(sentence)
         excepted = _excepted(sentence, index)
         if excepted is not None:
             for i in excepted:
@@ -1066,6 +1068,7 @@ def classify(text: str, authors: list[str] | None = None) -> CoiResult:
                 re.match(r"\W*(?:[A-Z]\.?\s?-?){2,5}\s*:", clause)
             # A named person (not "this work", "the study") receiving grants or support.
             person = bool(named or role or _INITIALS_SUBJECT.match(clause)) and not jco
+            no_role = no_role_sentence and bool(_NO_ROLE.search(clause) or len(clauses) == 1)
             kind, found = _kind(clause, no_role, intro_seen, bool(label), author_words,
                                 context=sentence_declared, person=person)
             if kind == "declared":
