@@ -667,3 +667,22 @@ def test_no_role_is_read_per_clause():
     assert (result.status, result.organizations) == ("declared", ["Kestrel Health"])
     result = classify("A.B. is affiliated with Orion Labs.", AUTHORS3)
     assert (result.status, result.organizations) == ("declared", ["Orion Labs"])
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("No competing interests declared C.D. is a co-inventor on a patent application related to "
+     "the sensor.", ("declared", ["Carl Dorn"])),
+    ("Reviewing editor, eLife No competing interests declared", ("declared", [])),
+    ("Competing interests: AB receives funding from Kestrel Health CD is employed by Orion Labs",
+     ("declared", ["Ana Bianchi", "Carl Dorn"])),
+])
+def test_flattened_statements_without_full_stops(text, expected):
+    result = classify(text, AUTHORS3)
+    assert (result.status, result.authors_declaring) == expected
+
+
+def test_people_listed_as_subjects_are_not_companies():
+    result = classify("I have read the journal's policy and have the following conflicts: Josef "
+                      "Brandt and Mia Keller are employees of the commercial company Orion Labs "
+                      "GmbH.")
+    assert (result.status, result.organizations) == ("declared", ["Orion Labs"])

@@ -142,10 +142,22 @@ _JCO_LABEL_RE = re.compile(rf"(?<!\n)\s+(?=(?:{_JCO_LABELS}):)|(?<!\n)\s+(?=No (
 _STARTS_JCO_LABEL = re.compile(rf"(?:{_JCO_LABELS}):")
 
 
+# Flattened statements that lost their full stops: "No competing interests declared T.P. is a
+# co-inventor", "... Medical Institute FW receives funding", "Reviewing editor, eLife No
+# competing interests declared".
+_GLUED_SENTENCE = re.compile(
+    r"\b(?:declared|interests|interest|disclose|exist|reported|applicable|none)(?=\s+[A-Z])"
+    r"|\b(?!(?:and|or|nor|both|of|by|to|from|with|for|that|than|as|authors?|co-?authors?)\b)"
+    r"[A-Za-z][a-z]+(?=\s+(?:[A-Z]\.?){2,4}\s+(?:is|was|has|have|had|receives?|received|reports?|"
+    r"reported|declares?|declared|holds?|held|serves?|served|owns?|consults?|works?)\b)"
+    r"|\w(?=\s+(?:No|None)\s+(?:competing|conflicts?|financial|other|relevant|declared)\b)")
+
+
 def _sentences(text: str) -> list[str]:
     out = []
     for para in text.split("\n"):
         para = re.sub(r"(?<=[a-z]{2}[.!?])(?=[A-Z][\w.])", " ", para)  # "work.C. Smith"
+        para = _GLUED_SENTENCE.sub(lambda m: m.group(0) + ".", para)
         start = 0
         for m in re.finditer(r"[.!?](?=\s+[\"“(\[]?[A-Z0-9ÀÁÂÄÉÈÖÜ])", para):
             before = para[start:m.start()]
@@ -561,6 +573,7 @@ def _list_items(clause: str) -> list[str]:
     """Capitalised names listed after a preposition or colon ("fees from A, B, and C")."""
     found = []
     for trig in _TRIGGER.finditer(clause):
+        first = len(found)
         before = clause[:trig.start()].rstrip()
         prev = re.search(r"([\w'’-]+)$", before)
         # "University of Basel", "Institutes of Health": a connector inside a name, unless the
@@ -613,6 +626,9 @@ def _list_items(clause: str) -> list[str]:
                 break
             name = m.group(0).rstrip(".")
             tail = piece[m.end():].strip(" .")
+            if _VERB_TAIL.match(tail):      # "...: Josef Drexler and Michael Eberhard are employees"
+                del found[first:]
+                break
             if _COMMON_NOUN_TAIL.match(tail):       # "CRISPR technologies", "MACs assays"
                 break
             found.append(name)
@@ -627,6 +643,8 @@ def _list_items(clause: str) -> list[str]:
     return found
 
 
+_VERB_TAIL = re.compile(r"(?:is|are|was|were|has|have|had|receives?|received|reports?|reported|"
+                        r"holds?|held|serves?|served|declares?|declared)\b")
 _COMMON_NOUN_TAIL = re.compile(
     r"(?!(?:for|from|to|in|on|at|with|of|outside|during|unrelated|and|or|as|until|since|"
     r"between|which|who|that|a|an|the|is|was|were|are|has|have|had|through|via|inc|ltd|"
