@@ -938,10 +938,20 @@ class _AuthorIndex:
             m = named.search(text) or leading.match(text)
             if m:
                 hits[i] = m.start()
+                continue
+            # "Bianchi, Dorn: consulting for ...": a list of surnames opening the clause.
+            head = _SURNAME_LIST.match(text)
+            if head:
+                m = re.search(rf"(?<![\w-]){re.escape(a.surname)}(?![\w-])", head.group(1))
+                if m:
+                    hits[i] = m.start()
         return sorted((p, i) for i, p in hits.items())
 
 
 _LEGAL_WORDS = r"Inc|Ltd|LLC|GmbH|AG|Pharma|Pharmaceuticals|Therapeutics|Diagnostics"
+_SURNAME_LIST = re.compile(
+    r"^\W*((?:[A-Z][\w'’-]+(?:\s*,\s*|\s+and\s+|\s*&\s*))+[A-Z][\w'’-]+)\s*(?::|\s+(?:are|have|"
+    r"report|reported|received|declare|hold|serve)\b)")
 
 
 @lru_cache(maxsize=4096)
