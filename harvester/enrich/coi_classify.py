@@ -582,7 +582,8 @@ def _list_items(clause: str) -> list[str]:
                 and not (_STRONG.search(prev.group(1)) or _WEAK.search(prev.group(1))
                          and not prev.group(1).lower().startswith("collaborat")
                          or re.fullmatch(r"(?i)boards?|member|chair|directors?|ceo|cso|cmo|cto|"
-                                         r"cfo|coo|founder|principal|officer|president",
+                                         r"cfo|coo|founder|principal|officer|president|PIs?|"
+                                         r"investigators?|consultants?|advis[oe]rs?|speakers?",
                                          prev.group(1))):
             continue
         word = trig.group(0).strip().lower()
@@ -676,6 +677,11 @@ _NOT_NAME_WORD = re.compile(
     r"[A-Z]{1,3}\.?)$")
 
 
+# Measured on the dev part: labellers keep "Alexion Pharma", "Chugai Pharmaceutical", "Philips
+# Healthcare" as written (6 to 3), but not "International" or "Group".
+_GENERIC_DESCRIPTOR = re.compile(r"International|Group|Holdings?|Worldwide|Global")
+
+
 def _as_written(alias: str, clause: str, end: int) -> tuple[str, int] | None:
     """A curated name followed by more of a company's name ("Roche Diabetes Care", "Menarini
     Silicon Biosystems", "Oxford Nanopore Technologies"): the name as written, unless the
@@ -686,13 +692,18 @@ def _as_written(alias: str, clause: str, end: int) -> tuple[str, int] | None:
     words = []
     _, lookup, by_key = _companies()
     for word in more.group(0).split():
-        if _alias_key(word) in by_key or _NOT_NAME_WORD.match(word) or word in _PLACES \
-                or _BLOCK_WORDS.fullmatch(word) \
-                or _LEGAL_FULL.fullmatch(word):
+        if _alias_key(word) in by_key or _NOT_NAME_WORD.match(word) \
+                or _BLOCK_WORDS.fullmatch(word) or _LEGAL_FULL.fullmatch(word):
             break
         words.append(word)
-    if not words:
-        return None
+    while words and words[-1] in _PLACES:
+        words.pop()
+    # "Boehringer Ingelheim International", "Roche Group": the company itself.
+    if all(_GENERIC_DESCRIPTOR.fullmatch(w) or w in _PLACES for w in words):
+        if not words:
+            return None
+        stop = end + more.group(0).find(words[-1]) + len(words[-1])
+        return by_key[_alias_key(alias)], stop
     name = " ".join([re.sub(r"\s+", " ", alias), *words])
     hit = lookup.get(_fold(name).lower())
     stop = end + more.group(0).find(words[-1]) + len(words[-1])
@@ -736,7 +747,8 @@ def _organizations(clause: str, author_words: set[str]) -> tuple[list[str], bool
     strong_names = bool(orgs)
     masked_text = _FUNDERS.sub(lambda m: "#" * len(m.group(0)),
                                _ACRONYM_PAREN.sub(_acronym_of_name, "".join(masked)))
-    masked_text = _NAME_PAREN.sub(_product_of_name, masked_text)
+    masked_text = _NAME_PAREN.sub(_product_of_name,
+                                  _FORMER_NAME.sub(lambda m: " " * len(m.group(0)), masked_text))
     supplier = _SUPPLIER_SUBJECT.match(masked_text)
     items = _list_items(masked_text) + [m.group(1) for m in _NAME_BEFORE_ROLE.finditer(masked_text)]
     if supplier:
@@ -777,6 +789,10 @@ _SUPPLIED_BY = re.compile(rf"(?i)\b{_SUPPLY_VERBS}\b(?:\s+\w+){{0,4}}?\s+by\b|^\
 
 
 _NAME_PAREN = re.compile(r"(?<=[#\w.])(\s*)\(([^()]{1,60})\)")
+
+
+_FORMER_NAME = re.compile(r"(?i)\s*\((?:formerly|previously|now|also\s+known\s+as|"
+                          r"known\s+as|a\s+subsidiary\s+of|part\s+of)\b[^()]*\)")
 
 
 def _product_of_name(m: re.Match) -> str:
@@ -980,8 +996,28 @@ def _clean(text: str) -> str:
     text = unicodedata.normalize("NFKC", text or "")
     text = text.replace("\u00a0", " ").replace("\r", "\n")
     text = re.sub(r"[ \t\f\v]+", " ", text)
+    text = _WRAPPED_LINE.sub(_unwrap, text)
     text = _JCO_LABEL_RE.sub("\n", text)
     return "\n".join(line.strip() for line in text.split("\n") if line.strip())
+
+
+# Hard-wrapped text (PubMed records, e-mails): a line break inside a sentence, after a comma or
+# a function word or before a lower-case word, is a space. Not after a heading on its own line.
+_WRAPPED_LINE = re.compile(
+    r"(?:(?<=[,;&(/-])|(?<=\band)|(?<=\bor)|(?<=\bof)|(?<=\bfrom)|(?<=\bfor)|(?<=\bto)|"
+    r"(?<=\bwith)|(?<=\bby)|(?<=\bthe)|(?<=\ban)|(?<=\bin)|(?<=\bon)|(?<=\bat))[ ]*\n[ ]*(?=\S)"
+    r"|[ ]*\n[ ]*(?=[a-z(])")
+
+
+def _unwrap(m: re.Match) -> str:
+    line_start = m.string.rfind("\n", 0, m.start()) + 1
+    line = m.string[line_start:m.start()].strip()
+    if _HEADING_RE.fullmatch(line) or _HEADING_LINE.fullmatch(line):
+        return m.group(0)
+    return " "
+
+
+_HEADING_LINE = re.compile(rf"\s*(?:{_COI_HEADING}|{_OTHER_HEADING})\s*[:.]?\s*", re.I)
 
 
 _ROLE_SUBJECT = re.compile(
