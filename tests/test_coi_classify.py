@@ -686,3 +686,23 @@ def test_people_listed_as_subjects_are_not_companies():
                       "Brandt and Mia Keller are employees of the commercial company Orion Labs "
                       "GmbH.")
     assert (result.status, result.organizations) == ("declared", ["Orion Labs"])
+
+
+def test_long_lists_without_colons_and_with_odd_items():
+    text = ("D.M.L.: Advisory Boards or ad hoc consultancy Accelerate, Antabo, Centaurus, Levo "
+            "therapeutics, MiCura, Paid lectures - bioMérieux, Hikmo. He is supported by the NIHR "
+            "Health Protection Research Unit (HPRU) in Healthcare Associated Infections and "
+            "Antimicrobial Resistance at Imperial College London.")
+    result = classify(text)
+    assert result.organizations == ["Accelerate", "Antabo", "Centaurus", "Hikmo", "MiCura",
+                                    "bioMérieux"]
+
+
+def test_hard_wrapped_lines_are_one_sentence():
+    text = ("Competing interests: A.B. receives research\nfunding from Kestrel Health, Orion Labs,"
+            "\nand Nimbus Works; she is a consultant for\nHalo Diagnostics. C.D.\nreceives fees "
+            "from Zeta Therapeutics.")
+    result = classify(text, AUTHORS3)
+    assert result.organizations == ["Halo Diagnostics", "Kestrel Health", "Nimbus Works",
+                                    "Orion Labs", "Zeta Therapeutics"]
+    assert result.authors_declaring == ["Ana Bianchi", "Carl Dorn"]

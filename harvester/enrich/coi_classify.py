@@ -353,7 +353,7 @@ _BLOCK_WORDS = re.compile(
     r"cancer\s+research|league|federation|registry|ngo|health\s+system|nhs|"
     r"coalition|collaborative|board|boards|group|groups|chamber|union|bureau|"
     r"organi[sz]ations?|platform|patents?|provisional|trustees?|guarantors|stud(?:y|ies)|"
-    r"trials?|cohorts?|"
+    r"trials?|cohorts?|units?|"
     r"directors?|officers?|chairs?|chairman|chairwoman|president)\b")
 _BLOCK_ITEMS = {
     "NIH", "NCI", "NSF", "ERC", "DFG", "NHMRC", "CIHR", "FDA", "EMA", "NHS", "NIHR", "MRC",
@@ -594,6 +594,8 @@ def _list_items(clause: str) -> list[str]:
                                      or _ROLE_WORDS.fullmatch(prev.group(1)))):
             continue                # "Roche (Tecentriq)", "Pfizer (palbociclib)": a product
 
+        if word in ("in", "of", "at", "for", "on") and before.endswith(")"):
+            continue                # "Research Unit (HPRU) in Healthcare Associated Infections"
         if word in ("de", "von", "van") and (prev and prev.group(1)[:1].isupper()
                                              or before.endswith(".")):
             continue
@@ -624,6 +626,18 @@ def _list_items(clause: str) -> list[str]:
                 continue                          # a city: "Darmstadt, Germany"
             m = _NAME_PREFIX.match(piece)
             if not m:
+                # "ad hoc consultancy Accelerate": a category without a colon, then the name.
+                cat = _CATEGORY_THEN_NAME.search(piece)
+                m = _NAME_PREFIX.match(piece, cat.end()) if cat else None
+            if m and m.start():
+                piece = piece[m.start():]
+                m = _NAME_PREFIX.match(piece)
+            if not m:
+                # A short lower-case item inside a long list ("Levo therapeutics") does not
+                # end it; running prose does.
+                if len(piece.split()) <= 2 and k + 1 < len(pieces) \
+                        and _NAME_PREFIX.match(pieces[k + 1].strip()):
+                    continue
                 break
             name = m.group(0).rstrip(".")
             tail = piece[m.end():].strip(" .")
@@ -631,6 +645,9 @@ def _list_items(clause: str) -> list[str]:
                 del found[first:]
                 break
             if _COMMON_NOUN_TAIL.match(tail):       # "CRISPR technologies", "MACs assays"
+                if len(tail.split()) == 1 and k + 1 < len(pieces) \
+                        and _NAME_PREFIX.match(pieces[k + 1].strip()):
+                    continue
                 break
             found.append(name)
             institution = name if _BLOCK_WORDS.search(name) else ""
@@ -644,6 +661,10 @@ def _list_items(clause: str) -> list[str]:
     return found
 
 
+_CATEGORY_THEN_NAME = re.compile(
+    rf"^[a-z][a-z /-]*?\b(?:consult\w*|advis\w*|honorari\w*|fees?|grants?|funding|support|"
+    rf"lectures?|speak\w*|shares?|shareholdings?|stock|options?|employ\w*|boards?|royalt\w+|"
+    rf"holdings?)\s+(?={_CAP})")
 _VERB_TAIL = re.compile(r"(?:is|are|was|were|has|have|had|receives?|received|reports?|reported|"
                         r"holds?|held|serves?|served|declares?|declared)\b")
 _COMMON_NOUN_TAIL = re.compile(
