@@ -694,8 +694,8 @@ def test_long_lists_without_colons_and_with_odd_items():
             "Health Protection Research Unit (HPRU) in Healthcare Associated Infections and "
             "Antimicrobial Resistance at Imperial College London.")
     result = classify(text)
-    assert result.organizations == ["Accelerate", "Antabo", "Centaurus", "Hikmo", "MiCura",
-                                    "bioMérieux"]
+    assert result.organizations == ["Accelerate", "Antabo", "Centaurus", "Hikmo",
+                                    "Levo therapeutics", "MiCura", "bioMérieux"]
 
 
 def test_hard_wrapped_lines_are_one_sentence():

@@ -636,7 +636,7 @@ def _list_items(clause: str) -> list[str]:
                 # A short lower-case item inside a long list ("Levo therapeutics") does not
                 # end it; running prose does.
                 if len(piece.split()) <= 2 and k + 1 < len(pieces) \
-                        and _NAME_PREFIX.match(pieces[k + 1].strip()):
+                        and _NEXT_ITEM.match(pieces[k + 1].strip()):
                     continue
                 break
             name = m.group(0).rstrip(".")
@@ -644,9 +644,12 @@ def _list_items(clause: str) -> list[str]:
             if _VERB_TAIL.match(tail):      # "...: Josef Drexler and Michael Eberhard are employees"
                 del found[first:]
                 break
+            if _LOWER_DESCRIPTIVE.fullmatch(tail):      # "Levo therapeutics"
+                found.append(f"{name} {tail}")
+                continue
             if _COMMON_NOUN_TAIL.match(tail):       # "CRISPR technologies", "MACs assays"
                 if len(tail.split()) == 1 and k + 1 < len(pieces) \
-                        and _NAME_PREFIX.match(pieces[k + 1].strip()):
+                        and _NEXT_ITEM.match(pieces[k + 1].strip()):
                     continue
                 break
             found.append(name)
@@ -661,6 +664,9 @@ def _list_items(clause: str) -> list[str]:
     return found
 
 
+_LOWER_DESCRIPTIVE = re.compile(r"(?:pharmaceuticals?|pharma|therapeutics|biosciences|"
+                                r"biotherapeutics|diagnostics|genomics|medical|biotech)")
+_NEXT_ITEM = re.compile(rf"#|{_CAP}")
 _CATEGORY_THEN_NAME = re.compile(
     rf"^[a-z][a-z /-]*?\b(?:consult\w*|advis\w*|honorari\w*|fees?|grants?|funding|support|"
     rf"lectures?|speak\w*|shares?|shareholdings?|stock|options?|employ\w*|boards?|royalt\w+|"
@@ -737,6 +743,9 @@ def _organizations(clause: str, author_words: set[str]) -> tuple[list[str], bool
     pattern, _, by_key = _companies()
     orgs: list[str] = []
     taken: list[tuple[int, int]] = []
+    # "(formerly OrthoClinical Diagnostics)", "(consultations less than $5,000/y)": blanked,
+    # so they neither count nor break the list they sit in.
+    clause = _FORMER_NAME.sub(_blank, _LOWER_PAREN.sub(_blank, clause))
     for m in pattern.finditer(clause):
         canonical = by_key.get(_alias_key(m.group(0)))
         if canonical is None:
@@ -768,8 +777,7 @@ def _organizations(clause: str, author_words: set[str]) -> tuple[list[str], bool
     strong_names = bool(orgs)
     masked_text = _FUNDERS.sub(lambda m: "#" * len(m.group(0)),
                                _ACRONYM_PAREN.sub(_acronym_of_name, "".join(masked)))
-    masked_text = _NAME_PAREN.sub(_product_of_name,
-                                  _FORMER_NAME.sub(lambda m: " " * len(m.group(0)), masked_text))
+    masked_text = _NAME_PAREN.sub(_product_of_name, masked_text)
     supplier = _SUPPLIER_SUBJECT.match(masked_text)
     items = _list_items(masked_text) + [m.group(1) for m in _NAME_BEFORE_ROLE.finditer(masked_text)]
     if supplier:
@@ -814,6 +822,13 @@ _NAME_PAREN = re.compile(r"(?<=[#\w.])(\s*)\(([^()]{1,60})\)")
 
 _FORMER_NAME = re.compile(r"(?i)\s*\((?:formerly|previously|now|also\s+known\s+as|"
                           r"known\s+as|a\s+subsidiary\s+of|part\s+of)\b[^()]*\)")
+
+
+_LOWER_PAREN = re.compile(r"\((?=[^()]*[a-z])[^()A-Z]*\)")
+
+
+def _blank(m: re.Match) -> str:
+    return " " * len(m.group(0))
 
 
 def _product_of_name(m: re.Match) -> str:
