@@ -706,3 +706,12 @@ def test_hard_wrapped_lines_are_one_sentence():
     assert result.organizations == ["Halo Diagnostics", "Kestrel Health", "Nimbus Works",
                                     "Orion Labs", "Zeta Therapeutics"]
     assert result.authors_declaring == ["Ana Bianchi", "Carl Dorn"]
+
+
+def test_shareholdings_and_alphanumeric_names():
+    result = classify("Relevant shareholdings - Dechro, Perkinelm; share options - T.A.Z. and "
+                      "GenPaxx. W.H. holds research grants with F2X and Orion Labs, and grant "
+                      "R01 CA123456 from the NIH.")
+    assert result.status == "declared"
+    # "T.A.Z." cannot be told from a person's initials: not taken.
+    assert result.organizations == ["Dechro", "F2X", "GenPaxx", "Orion Labs", "Perkinelm"]

@@ -250,7 +250,8 @@ _STRONG = re.compile(r"(?i)\b(?:"
     r"consult\w*|advis(?:or|er|ory|ors|ers|e[sd]?|ing)|honorari\w*|honoraires?|"
     r"speak(?:er|ers|ing)|lectur(?:e|es|er|ing)\s+fees?|fees?|paid|payments?|"
     r"compensat\w+|remunerat\w+|stipends?|"
-    r"stock\w*|shares?\s+in|shareholder\w*|equity|(?:stock\s+)?options?\s+in|owner\w*|owns|"
+    r"stock\w*|shares?\s+in|shareholder\w*|shareholdings?|share\s+options?|holdings\s+in|"
+    r"equity|(?:stock\s+)?options?\s+in|owner\w*|owns|"
     r"ownership|patents?|royalt\w+|inventor\w*|licens\w+|intellectual\s+property|"
     r"founder\w*|co-?founder\w*|founded|co-?founded|"
     r"(?:scientific\s+)?advisory\s+(?:board|committee)|board\s+of\s+directors|board\s+members?|"
@@ -518,11 +519,11 @@ def _canonical(name: str) -> str | None:
         return None
     if re.fullmatch(r"(?:[A-Z]\.\s?-?)+[A-Z]?\.?|[A-Z][a-z]?\.", stripped):  # initials
         return None
-    if not re.search(r"[A-Za-z]{2}", stripped) or re.search(r"(?i)\.(?:org|com|gov|net)\b|www\.|"
+    if len(re.findall(r"[A-Za-z]", stripped)) < 2 or re.search(r"(?i)\.(?:org|com|gov|net)\b|www\.|"
                                                             r"https?:", stripped):
         return None
     # Grant and patent numbers, gene names: no lower case and a digit (U01FD004585, BRCA1).
-    if not re.search(r"[a-z]", stripped) and re.search(r"\d", stripped):
+    if not re.search(r"[a-z]", stripped) and re.search(r"\d{2,}", stripped):
         return None
     if re.search(r"\d{4,}", stripped):
         return None
@@ -852,6 +853,9 @@ def _acronym_of_name(m: re.Match) -> str:
     before = m.string[:m.start()].rstrip()
     word = re.search(r"([\w'’.&-]+)$", before)
     if word and word.group(1)[:1].isupper():
+        # "Research Unit (HPRU) in Healthcare Associated Infections": the name goes on.
+        if re.match(r"\s+(?:in|of|at|for|on)\s+[A-Z]", m.string[m.end():]):
+            return " "
         return ","
     inner = m.group(0).strip()[1:].split(")")[0].split(";")[0].split(",")[0]
     if re.search(r"(?i)\b(?:compan(?:y|ies)|firms?|vendors?|manufacturers?)$", before):
