@@ -715,3 +715,12 @@ def test_shareholdings_and_alphanumeric_names():
     assert result.status == "declared"
     # "T.A.Z." cannot be told from a person's initials: not taken.
     assert result.organizations == ["Dechro", "F2X", "GenPaxx", "Orion Labs", "Perkinelm"]
+
+
+def test_service_companies_and_glued_labels():
+    result = classify("Competing interests statement:A.B.: Kestrel Research Foundation, Orion "
+                      "Labs; C.D. is an employee of Vector Viral Services.", AUTHORS3)
+    assert (result.status, result.organizations, result.authors_declaring) == (
+        "declared", ["Orion Labs", "Vector Viral Services"], ["Ana Bianchi", "Carl Dorn"])
+    assert classify("A.B. received a grant from the Department of Health and Human Services.",
+                    AUTHORS3).organizations == []

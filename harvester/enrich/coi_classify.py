@@ -349,7 +349,9 @@ _BLOCK_WORDS = re.compile(
     r"akademie|trust|charity|charities|fund|funds|programme|program|fellowship|consortium|"
     r"network|initiative|alliance|commission|committee|journal|editorial|congress\w*|conferences?|"
     r"meetings?|cores?|facilit(?:y|ies)|"
-    r"cooperative|faculty|office|services?|system|authority|administration|"
+    r"cooperative|faculty|office|system|authority|administration|"
+    # "Patheon Viral Vector Services" is a company, "Health and Human Services" is not
+    r"(?:health|human|social|public|community|emergency|ambulance|veterans|care)\s+services?|"
     r"forschungsgemeinschaft|verband|verein|bund|e\.\s?v\.?|research\s+council|"
     r"cancer\s+research|league|federation|registry|ngo|health\s+system|nhs|"
     r"coalition|collaborative|board|boards|group|groups|chamber|union|bureau|"
@@ -1036,6 +1038,7 @@ def _clean(text: str) -> str:
     text = unicodedata.normalize("NFKC", text or "")
     text = text.replace("\u00a0", " ").replace("\r", "\n")
     text = re.sub(r"[ \t\f\v]+", " ", text)
+    text = re.sub(r"(?<=[a-z]):(?=[A-Z])", ": ", text)     # "statement:S.T.W.: Janssen"
     text = _WRAPPED_LINE.sub(_unwrap, text)
     text = _JCO_LABEL_RE.sub("\n", text)
     return "\n".join(line.strip() for line in text.split("\n") if line.strip())
