@@ -724,3 +724,11 @@ def test_service_companies_and_glued_labels():
         "declared", ["Orion Labs", "Vector Viral Services"], ["Ana Bianchi", "Carl Dorn"])
     assert classify("A.B. received a grant from the Department of Health and Human Services.",
                     AUTHORS3).organizations == []
+
+
+def test_organization_clauses_in_text_order_within_a_clause():
+    text = "A.B. received fees from Orion Labs, GSK, Zeta Therapeutics Inc. and Pfizer."
+    result = classify(text, AUTHORS3)
+    assert [o for o, _ in result.organization_clauses] == [
+        "Orion Labs", "GlaxoSmithKline", "Zeta Therapeutics", "Pfizer"]
+    assert {c for _, c in result.organization_clauses} == {text}

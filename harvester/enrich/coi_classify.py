@@ -351,7 +351,8 @@ _BLOCK_WORDS = re.compile(
     r"meetings?|cores?|facilit(?:y|ies)|"
     r"cooperative|faculty|office|system|authority|administration|"
     # "Patheon Viral Vector Services" is a company, "Health and Human Services" is not
-    r"(?:health|human|social|public|community|emergency|ambulance|veterans|care)\s+services?|"
+    r"(?:health|human|social|public|community|emergency|ambulance|veterans|care|medicaid)\s+"
+    r"services?|medicare|medicaid|"
     r"forschungsgemeinschaft|verband|verein|bund|e\.\s?v\.?|research\s+council|"
     r"cancer\s+research|league|federation|registry|ngo|health\s+system|nhs|"
     r"coalition|collaborative|board|boards|group|groups|chamber|union|bureau|"
@@ -745,6 +746,7 @@ def _organizations(clause: str, author_words: set[str]) -> tuple[list[str], bool
     (not just a capitalised item in a list)."""
     pattern, _, by_key = _companies()
     orgs: list[str] = []
+    where: list[int] = []           # where each company is named, to report them in text order
     taken: list[tuple[int, int]] = []
     # "(formerly OrthoClinical Diagnostics)", "(consultations less than $5,000/y)": blanked,
     # so they neither count nor break the list they sit in.
@@ -759,6 +761,7 @@ def _organizations(clause: str, author_words: set[str]) -> tuple[list[str], bool
             canonical, end = written[0], max(end, written[1])
         taken.append((m.start(), end))
         orgs.append(canonical)
+        where.append(m.start())
     masked = list(clause)
     for a, b in taken:
         masked[a:b] = "#" * (b - a)
@@ -776,13 +779,15 @@ def _organizations(clause: str, author_words: set[str]) -> tuple[list[str], bool
         name = _canonical(m.group(0))
         if name and not _is_author(name, author_words):
             orgs.append(name)
+            where.append(m.start())
             masked[m.start():m.end()] = "#" * (m.end() - m.start())
     strong_names = bool(orgs)
     masked_text = _FUNDERS.sub(lambda m: "#" * len(m.group(0)),
                                _ACRONYM_PAREN.sub(_acronym_of_name, "".join(masked)))
     masked_text = _NAME_PAREN.sub(_product_of_name, masked_text)
     supplier = _SUPPLIER_SUBJECT.match(masked_text)
-    items = _list_items(masked_text) + [m.group(1) for m in _NAME_BEFORE_ROLE.finditer(masked_text)]
+    items = _list_items(masked_text) + [m.group(1)
+                                        for m in _NAME_BEFORE_ROLE.finditer(masked_text)]
     if supplier:
         items.insert(0, supplier.group(1))
     for item in items:
@@ -795,7 +800,9 @@ def _organizations(clause: str, author_words: set[str]) -> tuple[list[str], bool
         if any(name == o for o in orgs):
             continue
         orgs.append(name)
-    return orgs, strong_names
+        where.append(masked_text.find(item))
+    order = sorted(range(len(orgs)), key=lambda i: where[i])
+    return [orgs[i] for i in order], strong_names
 
 
 # "Open Targets, a public-private initiative", "OpenBiome, a non-profit stool bank".
