@@ -314,8 +314,12 @@ _PRONOUN = re.compile(r"(?i)^\W*(?:and\s+)?(?:he|she|they|his|her|their|also|has
                       r"is|was|holds?|serves?|received?|reports?)\b")
 
 
+# One pattern for all of them: one scan of the clause instead of thirty.
+_NONE_ANY = re.compile("|".join(f"(?:{p.pattern})" for p in _NONE_RES), re.I)
+
+
 def _is_none(clause: str) -> bool:
-    return any(p.search(clause) for p in _NONE_RES)
+    return bool(_NONE_ANY.search(clause))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -453,6 +457,8 @@ _FOLD_EXTRA = str.maketrans("ØøŁłĐđÆæŒœ", "OoLlDdAaOo")   # one letter
 
 
 def _fold(text: str) -> str:
+    if text.isascii():
+        return text
     return "".join(c for c in unicodedata.normalize("NFKD", text)
                    if not unicodedata.combining(c)).translate(_FOLD_EXTRA)
 
@@ -918,6 +924,7 @@ def _initials(parts: list[str]) -> list[str]:
     return out
 
 
+@lru_cache(maxsize=8192)
 def _parse_author(name: str) -> _Author | None:
     folded = re.sub(r"\s+", " ", _fold(name).replace(".", " ")).strip()
     if not folded:
