@@ -732,3 +732,12 @@ def test_organization_clauses_in_text_order_within_a_clause():
     assert [o for o, _ in result.organization_clauses] == [
         "Orion Labs", "GlaxoSmithKline", "Zeta Therapeutics", "Pfizer"]
     assert {c for _, c in result.organization_clauses} == {text}
+
+
+def test_long_wrapped_lines_and_titled_people():
+    text = ("Competing interests: B.G.S. is a consultant for Kestrel Health, Orion Labs and Zeta\n"
+            "Therapeutics. The authors confirm that one of the co-authors, Dr. Jesus E. Marlow, is "
+            "a member of the editorial board of this journal.")
+    result = classify(text)
+    assert (result.status, result.organizations) == (
+        "declared", ["Kestrel Health", "Orion Labs", "Zeta Therapeutics"])

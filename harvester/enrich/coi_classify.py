@@ -485,6 +485,9 @@ _COMPANY_GROUP = re.compile(
     r"diagnostics|software|analytics|solutions|labs?|investments?|ventures?)\b)", re.I)
 
 
+_TITLED_PERSON = re.compile(r"(?:Drs?|Prof|Professor|Mr|Mrs|Ms|Mx|Sir|Dame)\.?\s+[A-Z]")
+
+
 def _canonical(name: str) -> str | None:
     """A candidate company name, normalised, or None when it is not a company."""
     name = re.sub(r"\s+", " ", name).strip(" ,.;:'\"“”’()[]")
@@ -513,6 +516,8 @@ def _canonical(name: str) -> str | None:
     has_legal = stripped != name
     if stripped in _BLOCK_ITEMS or stripped in _PLACES or name in _BLOCK_ITEMS:
         return None
+    if _TITLED_PERSON.match(stripped) and not has_legal and not _DESCRIPTIVE_END.search(stripped):
+        return None                                     # "Dr. Jesus E. Maldonado"
     if re.search(r"(?i)\buniversit|\bhospital|\bfoundation|\bsociety|\bassociation", stripped):
         return None
     if not has_legal and (_BLOCK_WORDS.search(stripped) or _CHARITY_END.search(stripped)) and \
@@ -1054,6 +1059,7 @@ def _clean(text: str) -> str:
     text = re.sub(r"[ \t\f\v]+", " ", text)
     text = re.sub(r"(?<=[a-z]):(?=[A-Z])", ": ", text)     # "statement:S.T.W.: Janssen"
     text = _WRAPPED_LINE.sub(_unwrap, text)
+    text = _LONG_LINE.sub(lambda m: m.group(1) + (" " if len(m.group(1)) >= 60 else "\n"), text)
     text = _JCO_LABEL_RE.sub("\n", text)
     return "\n".join(line.strip() for line in text.split("\n") if line.strip())
 
@@ -1072,6 +1078,11 @@ def _unwrap(m: re.Match) -> str:
     if _HEADING_RE.fullmatch(line) or _HEADING_LINE.fullmatch(line):
         return m.group(0)
     return " "
+
+
+# A long line that stops without punctuation was wrapped ("consultant for Takeda\nPharmaceuticals
+# and ..."); category lines joined so are cut again at their labels afterwards.
+_LONG_LINE = re.compile(r"^([^\n]*[^\n.!?:;\s])[ ]*\n(?=[A-Z])", re.M)
 
 
 _HEADING_LINE = re.compile(rf"\s*(?:{_COI_HEADING}|{_OTHER_HEADING})\s*[:.]?\s*", re.I)
