@@ -13,8 +13,10 @@ Companies are compared after a light normalisation of both sides that does not u
 classifier's own (casefold, legal suffix words dropped from the end, non-alphanumerics dropped),
 so "Genentech, Inc." and "genentech" match but "GSK" and "GlaxoSmithKline" do not.
 Speed: statements/s of the current classifier and of the baseline (4932716's module and
-companies.json, loaded from git into a temporary module) on the same statements, best of
---repeat passes each, alternating, as this machine's speed drifts.
+companies.json, loaded from git into a temporary module) on the same statements (all of them,
+texts only, and those of 300 characters or more, whose median is near the 500 characters the
+goal speaks of), best of --repeat passes each, alternating, as this machine's speed drifts.
+The last lines are a harness.py table against the issue's goals.
 """
 
 from __future__ import annotations
@@ -33,8 +35,9 @@ from collections import Counter
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
+for folder in (ROOT, ROOT / "bench"):   # harvester, and harness.py's table when run as a script
+    if str(folder) not in sys.path:
+        sys.path.insert(0, str(folder))
 
 from harvester.enrich.coi_classify import classify  # noqa: E402
 
@@ -42,6 +45,8 @@ DEFAULT_SET = ROOT / "bench" / "coi" / "devset.jsonl"
 SHARED_SET = "/work/devset/*.jsonl"
 BASELINE_COMMIT = "4932716"
 LABELS = ("declared", "none_declared", "unclear")
+LONG = 300      # characters: the statements the speed goal is about
+GOALS = {"status": 0.97, "precision": 0.95, "recall": 0.90, "rate": 250.0}  # issue #12
 LEGAL_WORDS = {"inc", "incorporated", "ltd", "limited", "llc", "gmbh", "ag", "co", "corp",
                "corporation", "plc", "sa", "sas", "spa", "srl", "bv", "nv", "kk", "kg", "lp",
                "pty", "ab", "as", "oy", "se", "company"}
@@ -104,10 +109,31 @@ def score(rows: list[dict], classify_fn) -> dict:
     return {"n": len(rows), "per_label": per_label, "org": org, "auth": auth, "misses": misses}
 
 
-def _pr(c: Counter) -> str:
+def precision_recall(c: Counter) -> tuple[float, float]:
     p = c["tp"] / (c["tp"] + c["fp"]) if c["tp"] + c["fp"] else 1.0
     r = c["tp"] / (c["tp"] + c["fn"]) if c["tp"] + c["fn"] else 1.0
+    return p, r
+
+
+def _pr(c: Counter) -> str:
+    p, r = precision_recall(c)
     return f"precision {p:.3f}  recall {r:.3f}  (tp {c['tp']}, fp {c['fp']}, fn {c['fn']})"
+
+
+def table_rows(name: str, s: dict) -> list:
+    """The part's figures as bench/harness.py rows, against the issue's goals."""
+    from harness import Row
+    if not s["n"]:
+        return []
+    accuracy = sum(v[0] for v in s["per_label"].values()) / s["n"]
+    p, r = precision_recall(s["org"])
+    bench = f"COI {name} part (n={s['n']})"
+    return [Row(bench, f"status accuracy {accuracy:.3f}", "-", "-",
+                f">= {GOALS['status']:.2f}", accuracy >= GOALS["status"]),
+            Row(bench, f"companies precision {p:.3f}", "-", "-",
+                f">= {GOALS['precision']:.2f}", p >= GOALS["precision"]),
+            Row(bench, f"companies recall {r:.3f}", "-", "-",
+                f">= {GOALS['recall']:.2f}", r >= GOALS["recall"])]
 
 
 def report(name: str, s: dict) -> None:
@@ -160,9 +186,11 @@ def main() -> None:
     dev = [r for r in rows if not is_test(r["id"])]
     test = [r for r in rows if is_test(r["id"])]
     print(f"COI development set: {len(rows)} records ({len(dev)} dev, {len(test)} test)")
+    rows_out = []
     if args.part in ("dev", "both"):
         s = score(dev, classify)
         report("dev", s)
+        rows_out += table_rows("dev", s)
         if args.misses:
             for row, got, extra, missing in s["misses"]:
                 print(f"\n- {row['id']} [{row['status']} -> {got.status}] +{extra} -{missing}")
@@ -170,24 +198,48 @@ def main() -> None:
                       f"{got.authors_declaring}")
                 print("  " + row["text"][:1500].replace("\n", " | "))
     if args.part in ("test", "both"):
-        report("test", score(test, classify))
+        s = score(test, classify)
+        report("test", s)
+        rows_out += table_rows("test", s)
 
     if args.no_speed or not rows:
+        _print_table(rows_out)
         return
     items = [(r["text"], r.get("authors")) for r in rows]
-    lengths = sorted(len(t) for t, _ in items)
+    # The goal is stated for real-length statements (median about 500 characters): the set's
+    # statements of LONG characters or more have about that median.
+    long_items = [item for item in items if len(item[0]) >= LONG]
+    from harness import Row, ratio
     with tempfile.TemporaryDirectory() as tmp:
         baseline = load_baseline(Path(tmp))
         for fn in (classify, baseline):     # warm caches (compiled patterns, company list)
             fn("A.B. received fees from Pfizer.", ["Ana Bianchi"])
-        ours = theirs = 0.0
-        for _ in range(args.repeat):
-            ours = max(ours, rate(classify, items))
-            theirs = max(theirs, rate(baseline, items))
-    print(f"## speed: {len(items)} statements (median {lengths[len(lengths) // 2]:,} chars, "
-          f"longest {lengths[-1]:,}), best of {args.repeat}")
-    print(f"current {ours:,.0f} statements/s   baseline {BASELINE_COMMIT} {theirs:,.0f} "
-          f"statements/s   ratio {ours / theirs:.2f}x")
+        for label, subset in (("all", items), (f">= {LONG} chars", long_items)):
+            if not subset:
+                continue
+            lengths = sorted(len(t) for t, _ in subset)
+            ours = theirs = 0.0
+            for _ in range(args.repeat):
+                ours = max(ours, rate(classify, subset))
+                theirs = max(theirs, rate(baseline, subset))
+            print(f"## speed, {label}: {len(subset)} statements (median "
+                  f"{lengths[len(lengths) // 2]:,} chars, longest {lengths[-1]:,}), best of "
+                  f"{args.repeat}")
+            print(f"current {ours:,.0f} statements/s   baseline {BASELINE_COMMIT} {theirs:,.0f} "
+                  f"statements/s   ratio {ours / theirs:.2f}x")
+            rows_out.append(Row(f"COI speed, {label} (median {lengths[len(lengths) // 2]:,} "
+                                f"chars)", f"{ours:,.0f} statements/s",
+                                f"{BASELINE_COMMIT}: {theirs:,.0f} statements/s",
+                                ratio(ours, theirs), f">= {GOALS['rate']:.0f}/s",
+                                ours >= GOALS["rate"]))
+    _print_table(rows_out)
+
+
+def _print_table(rows: list) -> None:
+    if rows:
+        from harness import print_table
+        print()
+        print_table(rows)
 
 
 if __name__ == "__main__":
