@@ -45,6 +45,23 @@ Competing interests: not yet checked
 """
 
 
+# 41212658 in fixtures/pubmed/cell_press_two.xml, markup flattened (<i>TET2</i>, &#x3b2;).
+CLONAL_ABSTRACT = (
+    "Clonal hematopoiesis of indeterminate potential (CHIP) is common in patients with lung "
+    "cancer, but whether mutant myeloid cells shape the primary tumor is unknown. Using paired "
+    "blood and tumor sequencing from 486 patients with resected stage I-II lung adenocarcinoma, "
+    "we show that TET2-mutant monocytes preferentially infiltrate tumors and differentiate into "
+    "IL-1β-high macrophages that exclude cytotoxic lymphocytes. In mice reconstituted with "
+    "Tet2-deficient bone marrow, tumors grew faster and responded poorly to PD-1 blockade, a "
+    "phenotype reversed by IL-1β neutralization. Patients carrying CHIP variants at a variant "
+    "allele fraction of 2% or more had shorter recurrence-free survival. These findings link "
+    "age-related hematopoietic clonality to the immune contexture of solid tumors.")
+CLONAL_COI = (
+    "Declaration of interests R.K. is a scientific advisor for Bristol Myers Squibb and Novartis "
+    "and has received research funding from Pfizer. J.F.-L. is an inventor on a patent "
+    "application related to this work. The remaining authors declare no competing interests.")
+
+
 # --- digest ---------------------------------------------------------------------------------
 
 def test_markdown_digest_groups_by_query_newest_first(editorial, harvest):
@@ -72,7 +89,7 @@ def test_digest_filters_by_query_and_date(editorial, harvest):
     assert result.exit_code == 0
     assert [l for l in result.out.splitlines() if l.startswith("## ")] == ["## trials (6)"]
     assert "41000001" not in result.out
-    tomorrow = (dt.date.today() + dt.timedelta(days=2)).isoformat()
+    tomorrow = (dt.date.fromisoformat(TODAY) + dt.timedelta(days=2)).isoformat()
     empty = harvest("digest", "--since", tomorrow)
     assert empty.out.splitlines()[0] == f"# Literature digest: 0 new articles since {tomorrow}"
     assert "Nothing new." in empty.out
@@ -196,13 +213,14 @@ def test_jsonl_export_holds_every_article_whole(editorial, harvest):
     records = [json.loads(line) for line in result.out.splitlines()]
     assert len(records) == ALL
     [clonal] = [r for r in records if r["pmid"] == 41212658]
-    statement = rows(editorial, "SELECT statement FROM coi WHERE article_id = "
-                                "(SELECT id FROM article WHERE pmid = 41212658)")[0]["statement"]
+    # first_seen_at is when the fixture's run stored it: the value in the article table.
+    [stored] = rows(editorial, "SELECT first_seen_at FROM article WHERE pmid = 41212658")
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", stored["first_seen_at"])
     assert clonal == {
         "pmid": 41212658, "doi": "10.1016/j.ccell.2025.10.007", "pmcid": None,
         "title": "Clonal hematopoiesis-derived myeloid cells seed an immunosuppressive niche in "
                  "early-stage lung adenocarcinoma.",
-        "abstract": clonal["abstract"], "journal": "Cancer cell", "volume": None, "issue": None,
+        "abstract": CLONAL_ABSTRACT, "journal": "Cancer cell", "volume": None, "issue": None,
         "pages": None, "pub_date": "2025-11-13", "epub_date": "2025-11-13",
         "publication_types": ["Journal Article"], "article_type": "research",
         "authors": ["Ferreira-Lam J", "Adeyemi T", "Kowalczyk R"],
@@ -210,11 +228,10 @@ def test_jsonl_export_holds_every_article_whole(editorial, harvest):
         "url": "https://doi.org/10.1016/j.ccell.2025.10.007", "oa_status": "closed",
         "is_oa": 0, "oa_url": None, "oa_license": None,
         "oa_summary": "closed, free from 2026-11-13", "coi_status": "declared",
-        "coi_statement": statement, "coi_organizations": ["Bristol Myers Squibb", "Novartis",
+        "coi_statement": CLONAL_COI, "coi_organizations": ["Bristol Myers Squibb", "Novartis",
                                                           "Pfizer"],
         "coi_summary": "declared: 2 of 3 authors; Bristol Myers Squibb, Novartis, Pfizer",
-        "queries": ["her2", "trials"], "first_seen_at": clonal["first_seen_at"]}
-    assert clonal["abstract"].startswith("Clonal hematopoiesis of indeterminate potential")
+        "queries": ["her2", "trials"], "first_seen_at": stored["first_seen_at"]}
     # The contract's columns agree with the articles view.
     view = {r["pmid"]: r for r in rows(editorial, "SELECT * FROM articles")}
     for record in records:
@@ -234,10 +251,22 @@ def test_csv_export(editorial, harvest):
     assert [int(r["pmid"]) for r in table] == stored  # in the order they were stored
     assert len(stored) == 5
     [synthetic] = [r for r in table if r["pmid"] == "41000001"]
-    assert synthetic == {**synthetic, "title": "Trastuzumab deruxtecan & HER2-low ERBB2 tumours",
-                        "authors": "Rossi MC; Okafor C", "oa_status": "", "coi_status": "",
-                        "oa_summary": "not yet checked", "coi_summary": "not yet checked",
-                        "queries": "her2"}
+    # The synthetic record conftest adds today (tests/fake_eutils.py TEMPLATE), not yet checked.
+    [stored] = rows(editorial, "SELECT first_seen_at FROM article WHERE pmid = 41000001")
+    year = TODAY[:4]
+    assert synthetic == {
+        "pmid": "41000001", "doi": f"10.1016/j.ccell.{year}.1", "pmcid": "",
+        "title": "Trastuzumab deruxtecan & HER2-low ERBB2 tumours",
+        "abstract": "Synthetic record 41000001 for harvester tests: HER2+ tumours and CD8+ T "
+                    "cells.",
+        "journal": "Cancer cell", "volume": "43", "issue": "11", "pages": "1-13",
+        "pub_date": f"{year}-11", "epub_date": TODAY, "publication_types": "Journal Article",
+        "article_type": "research", "authors": "Rossi MC; Okafor C",
+        "institutions": "University of Turin", "url": f"https://doi.org/10.1016/j.ccell.{year}.1",
+        "oa_status": "", "is_oa": "", "oa_url": "", "oa_license": "",
+        "oa_summary": "not yet checked", "coi_status": "", "coi_statement": "",
+        "coi_organizations": "", "coi_summary": "not yet checked", "queries": "her2",
+        "first_seen_at": stored["first_seen_at"]}
 
 
 def test_ris_export_parses_back(editorial, harvest):
@@ -327,7 +356,7 @@ def test_consumer_gets_each_article_exactly_once_across_interrupted_exports(
     # Another consumer still gets everything; a new article reaches the pipeline once.
     other = harvest("export", "--consumer", "zotero", "--format", "ris")
     assert other.out.count("ER  - ") == ALL
-    fake.add_synthetic(41000003, dt.date.today(), terms={"her2[tiab]"})
+    fake.add_synthetic(41000003, dt.date.fromisoformat(TODAY), terms={"her2[tiab]"})
     assert harvest("run", "--all", "--no-enrich").exit_code == 0
     third = harvest("export", "--consumer", "pipeline")
     assert [json.loads(l)["pmid"] for l in third.out.splitlines()] == [41000003]
@@ -360,10 +389,20 @@ def test_search_ranks_title_hits_first_and_covers_coi_statements(editorial, harv
     result = harvest("search", "trastuzumab OR ERBB2", "--json")
     assert result.exit_code == 0, result.err
     hits = json.loads(result.out)
-    # ERBB2 in the title (four articles) beats ERBB2 only in the abstract.
-    titles_first = [h["pmid"] for h in hits]
-    assert titles_first[0] == 41000001  # both words, one in the title twice over
-    assert set(titles_first[:4]) == {41000001, 41000002, 41066351, 41000001} | {41000002}
+    # 41000001 has both words in its title; 41066351 has ERBB2 in its title and trastuzumab
+    # only in its (long) abstract; 41000002 has ERBB2 in its title only.
+    assert [h["pmid"] for h in hits] == [41000001, 41066351, 41000002]
+    # A title hit ranks above an abstract hit: trastuzumab is in the title of 41000001 and
+    # only in the abstract of 41066351; HER2 is in three titles and only in the abstract of
+    # the synthetic 41000002 ("HER2+ tumours").
+    trastuzumab = json.loads(harvest("search", "trastuzumab", "--json").out)
+    assert [h["pmid"] for h in trastuzumab] == [41000001, 41066351]
+    assert trastuzumab[0]["snippet"] == "[Trastuzumab] deruxtecan & HER2-low ERBB2 tumours"
+    assert "trastuzumab" not in trastuzumab[1]["title"].lower()
+    assert "[trastuzumab]" in trastuzumab[1]["snippet"]
+    her2 = json.loads(harvest("search", "HER2", "--json").out)
+    assert [h["pmid"] for h in her2][-1] == 41000002
+    assert sorted(h["pmid"] for h in her2[:-1]) == [41000001, 41028430, 41066351]
     coi = json.loads(harvest("search", "Pfizer", "--json").out)
     assert [(h["pmid"], h["matched_in"]) for h in coi] == [(41212658, "coi statement")]
     assert "[Pfizer]" in coi[0]["snippet"]
@@ -403,7 +442,7 @@ def test_editorial_queue_starts_after_the_last_digest(editorial, harvest, fake):
         assert row["oa_status"] == (items[row["pmid"]].oa_status or "not yet checked")
     assert harvest("digest").exit_code == 0
     assert rows(editorial, "SELECT pmid FROM editorial_queue") == []
-    fake.add_synthetic(41000004, dt.date.today(), terms={"trials[tiab]"})
+    fake.add_synthetic(41000004, dt.date.fromisoformat(TODAY), terms={"trials[tiab]"})
     assert harvest("run", "--all", "--no-enrich").exit_code == 0
     assert rows(editorial, "SELECT pmid, oa_status, coi_summary FROM editorial_queue") == [
         {"pmid": 41000004, "oa_status": "not yet checked", "coi_summary": "not yet checked"}]
