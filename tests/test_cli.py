@@ -11,9 +11,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+import click
 import pytest
 
-from harvester import db
+from harvester import cli, db
 from tests.conftest import EMAIL, rows, write_query
 
 DB = "data/harvest.db"
@@ -199,14 +200,41 @@ def test_status_without_a_database(workdir, harvest):
     assert result.err == "Error: data/harvest.db: no database yet; run `harvest run` first\n"
 
 
-@pytest.mark.parametrize("command", [[], ["run"], ["queries"], ["queries", "list"],
-                                     ["queries", "check"], ["status"]])
-def test_every_command_has_help_with_examples(harvest, command):
-    result = harvest(*command, "--help")
-    assert result.exit_code == 0
-    assert result.out.startswith("Usage: harvest")
-    if command and command != ["queries"]:
-        assert "    harvest " in result.out  # an example line
+def _command_tree(command: click.Command, path: tuple[str, ...] = ()):
+    """Every command and subcommand of the click group, so a new one cannot be left out."""
+    yield path, command
+    if isinstance(command, click.Group):
+        for name, sub in sorted(command.commands.items()):
+            yield from _command_tree(sub, (*path, name))
+
+
+COMMANDS = dict(_command_tree(cli.cli))
+
+
+def test_the_help_walk_sees_every_command():
+    assert {" ".join(path) for path in COMMANDS} >= {
+        "", "coi", "coi classify", "digest", "enrich", "enrich coi", "enrich oa", "export",
+        "queries", "queries check", "queries list", "run", "schedule", "search", "status"}
+
+
+@pytest.mark.parametrize("path", list(COMMANDS), ids=lambda p: " ".join(p) or "harvest")
+def test_every_command_has_help_with_examples(harvest, path):
+    command = COMMANDS[path]
+    result = harvest(*path, "--help")
+    assert (result.exit_code, result.err) == (0, "")
+    usage, blank, description, *rest = result.out.splitlines()
+    name = " ".join(("harvest", *path))
+    assert usage.startswith(f"Usage: {name} [OPTIONS]")
+    assert blank == ""
+    # A non-empty description, the docstring's first line (wrapped by click).
+    summary = (command.help or "").split("\n\n")[0]
+    assert description.strip() and description.strip() in " ".join(summary.split())
+    if isinstance(command, click.Group):  # a group lists each of its commands
+        listed = result.out.split("\nCommands:\n", 1)[1]
+        assert [line.split()[0] for line in listed.splitlines() if line.startswith("  ")
+                and not line.startswith("   ")] == sorted(command.commands)
+    if path and not isinstance(command, click.Group):
+        assert f"    {name}" in result.out  # an example line
 
 
 def test_installed_command_against_loopback(workdir, fake, oa, httpserver):
