@@ -115,7 +115,9 @@ def test_a_bad_database_path(workdir, fake, harvest, setup, message):
     assert result.exit_code == 2
     assert result.err == f"Error: {message}\n"
     assert fake.requests == []
-    if before is not None:
+    if before is None:  # the directory is left as it was: empty, nothing written into it
+        assert path.is_dir() and list(path.iterdir()) == []
+    else:
         assert path.read_bytes() == before
 
 
