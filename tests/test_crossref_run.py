@@ -46,7 +46,7 @@ def test_crossref_query_stores_the_journal_works(workdir, harvest, fake, crossre
         {"pmid": None, "doi": FIXTURE_DOI, "pmcid": None,
          "title": "Clonal hematopoiesis-derived myeloid cells seed an immunosuppressive niche in "
                   "early-stage lung adenocarcinoma",
-         "abstract": fixture_abstract(), "journal": "Cancer Cell", "pub_date": "2025-11",
+         "abstract": FIXTURE_ABSTRACT, "journal": "Cancer Cell", "pub_date": "2025-11",
          "publication_types": "[]",
          "authors": '["Ferreira-Lam J","Adeyemi T","Kowalczyk R","LUNG-CHIP Consortium"]',
          "oa_status": None, "is_oa": None, "oa_url": None, "oa_license": None,
@@ -100,7 +100,7 @@ def test_crossref_query_stores_the_journal_works(workdir, harvest, fake, crossre
     assert [(c["issn"], c["cursor"][:1]) for _, c in calls] == [
         ("1535-6108", "*"), ("1535-6108", "D"), ("1878-3686", "*")]
     assert {c["mailto"] for _, c in calls} == {EMAIL}
-    today = dt.datetime.now(dt.timezone.utc).date()  # the runs' date is UTC's
+    today = dt.datetime.now(dt.timezone.utc).date()
     assert {c["filter"] for _, c in calls} == {
         f"from-created-date:2025-11-01,until-created-date:{today}"}
     [ledger] = rows(db, "SELECT status, found, new, windows, warnings FROM run_queries")
@@ -117,10 +117,12 @@ def crossref_module_path():
     return FIXTURES / "crossref"
 
 
-def fixture_abstract() -> str:
-    from harvester.sources.crossref import flatten_jats
-    fixture = json.loads((crossref_module_path() / "work_cancer_cell.json").read_text())["message"]
-    return flatten_jats(fixture["abstract"])
+# The JATS abstract of fixtures/crossref/work_cancer_cell.json, read by eye: the "Summary"
+# title dropped, <jats:italic> flattened, &amp; and &#x3b2; decoded.
+FIXTURE_ABSTRACT = (
+    "Clonal hematopoiesis of indeterminate potential (CHIP) is common in patients with lung "
+    "cancer. Using paired blood and tumor sequencing from 486 patients, we show that TET2-mutant "
+    "monocytes accumulate in tumors & express IL-1\u03b2.")
 
 
 def add_works(crossref, n: int, created: dt.date = dt.date(2025, 11, 12)) -> list[str]:
@@ -176,7 +178,7 @@ def test_the_next_run_starts_two_days_before_the_last_one_ended(workdir, harvest
 
     assert result.exit_code == 0, result.err
     assert result.out == ""  # nothing new
-    today = dt.datetime.now(dt.timezone.utc).date()  # the runs' date is UTC's
+    today = dt.datetime.now(dt.timezone.utc).date()
     assert [c["filter"] for _, c in crossref.requests] == [
         f"from-created-date:{today - dt.timedelta(days=2)},until-created-date:{today}"]
 

@@ -96,8 +96,11 @@ def test_a_fault_that_persists_fails_the_query_and_writes_nothing(two_records, h
     assert rows(DB, "SELECT count(*) AS n FROM query_match") == [{"n": 0}]
     assert rows(DB, "SELECT collected_through, last_status, last_error FROM query_state") == [
         {"collected_through": None, "last_status": "failed", "last_error": message}]
-    assert rows(DB, "SELECT status, errors FROM run_queries") == [
-        {"status": "failed", "errors": json.dumps([message])}]
+    assert [(r["status"], json.loads(r["errors"])) for r in rows(
+        DB, "SELECT status, errors FROM run_queries")] == [("failed", [message])]
+    # The four faults were all served: one per attempt at the failing endpoint.
+    assert two_records.faults[endpoint] == []
+    assert len(two_records.calls(endpoint)) == 4
 
     # The next run retries the same window and gets everything.
     two_records.faults[endpoint].clear()

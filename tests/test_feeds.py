@@ -57,7 +57,8 @@ def test_two_feeds_give_one_row_per_article(workdir, harvest, fake, crossref, fe
         {"doi": DOI_B, "url": "https://doi.org/10.1016/j.ccell.2025.10.007",
          "title": "Clonal hematopoiesis-derived myeloid cells seed an immunosuppressive niche in "
                   "early-stage lung adenocarcinoma",
-         # Crossref's JATS abstract (tests/fixtures/crossref/work_cancer_cell.json), flattened
+         # Crossref's abstract (fixtures/crossref/work_cancer_cell.json) replaced the feed's
+         # summary: Crossref ranks above feeds.
          "abstract": "Clonal hematopoiesis of indeterminate potential (CHIP) is common in "
                      "patients with lung cancer. Using paired blood and tumor sequencing from "
                      "486 patients, we show that TET2-mutant monocytes accumulate in tumors & "
@@ -182,6 +183,7 @@ def test_responses_that_are_not_feeds_are_errors(workdir, harvest, fake, crossre
 def test_a_feed_with_a_glitch_is_read_with_a_warning(workdir, harvest, fake, crossref, feeds):
     body = (FIXTURES / "feeds" / "cancer_cell_current.rss").read_bytes().replace(
         b"Volume 43, Issue 12", b"Volume 43&nbsp;Issue 12")  # an HTML entity XML does not know
+    assert b"&nbsp;" in body  # the glitch is really there
     feeds.serve(CURRENT, body=body)
     feed_query(workdir, feeds, CURRENT)
 
@@ -218,10 +220,10 @@ def test_an_entry_without_doi_is_linked_when_its_doi_appears(workdir, harvest, f
 
     # The in-press entry now carries a DOI, and the current issue lists the same article too.
     doi_c = "10.1016/j.ccell.2025.11.031"
-    feeds.serve(INPRESS, body=rdf.replace(
-        "<prism:section>Preview</prism:section>",
-        f"<prism:section>Preview</prism:section><prism:doi>{doi_c}</prism:doi>").encode(),
-        etag='"v2"')
+    with_doi = rdf.replace("<prism:section>Preview</prism:section>",
+                           f"<prism:section>Preview</prism:section><prism:doi>{doi_c}</prism:doi>")
+    assert with_doi.count(doi_c) == 1  # the entry really gained its DOI
+    feeds.serve(INPRESS, body=with_doi.encode(), etag='"v2"')
     result = harvest("run", "--no-enrich", "--all")
 
     assert result.exit_code == 0, result.err
@@ -257,10 +259,10 @@ def test_a_doi_less_entry_folds_into_the_article_that_has_its_doi(workdir, harve
     [doi_row] = rows(db, "SELECT id FROM article WHERE doi = ?", (doi_c,))
 
     # Then the in-press entry gets the DOI: one article, both queries, the earliest sighting.
-    feeds.serve(INPRESS, body=rdf.replace(
-        "<prism:section>Preview</prism:section>",
-        f"<prism:section>Preview</prism:section><prism:doi>{doi_c}</prism:doi>").encode(),
-        etag='"v2"')
+    with_doi = rdf.replace("<prism:section>Preview</prism:section>",
+                           f"<prism:section>Preview</prism:section><prism:doi>{doi_c}</prism:doi>")
+    assert with_doi.count(doi_c) == 1  # the entry really gained its DOI
+    feeds.serve(INPRESS, body=with_doi.encode(), etag='"v2"')
     assert harvest("run", "--no-enrich", "--query", "cc-feed").exit_code == 0
 
     assert rows(db, "SELECT a.id, a.doi, a.first_seen_at, v.queries FROM article a "

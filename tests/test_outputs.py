@@ -20,19 +20,6 @@ from tests.conftest import rows
 
 ROOT = Path(__file__).parent.parent
 TODAY = dt.datetime.now(dt.timezone.utc).date().isoformat()
-# The abstract of PMID 41212658 as tests/fixtures/pubmed/cell_press_two.xml has it, markup off.
-CLONAL_ABSTRACT = (
-    "Clonal hematopoiesis of indeterminate potential (CHIP) is common in patients with lung "
-    "cancer, but whether mutant myeloid cells shape the primary tumor is unknown. Using "
-    "paired blood and tumor sequencing from 486 patients with resected stage I-II lung "
-    "adenocarcinoma, we show that TET2-mutant monocytes preferentially infiltrate tumors and "
-    "differentiate into IL-1β-high macrophages that exclude cytotoxic lymphocytes. In mice "
-    "reconstituted with Tet2-deficient bone marrow, tumors grew faster and responded poorly "
-    "to PD-1 blockade, a phenotype reversed by IL-1β neutralization. Patients carrying CHIP "
-    "variants at a variant allele fraction of 2% or more had shorter recurrence-free "
-    "survival. These findings link age-related hematopoietic clonality to the immune "
-    "contexture of solid tumors."
-)
 ALL = 9  # articles in the editorial database
 
 CLONAL = """\
@@ -55,6 +42,23 @@ Open access: **not yet checked**
 Competing interests: not yet checked  
 [DOI](<https://doi.org/10.1016/j.ccell.{TODAY[:4]}.1>) · [PubMed](<https://pubmed.ncbi.nlm.nih.gov/41000001/>)
 """
+
+
+# 41212658 in fixtures/pubmed/cell_press_two.xml, markup flattened (<i>TET2</i>, &#x3b2;).
+CLONAL_ABSTRACT = (
+    "Clonal hematopoiesis of indeterminate potential (CHIP) is common in patients with lung "
+    "cancer, but whether mutant myeloid cells shape the primary tumor is unknown. Using paired "
+    "blood and tumor sequencing from 486 patients with resected stage I-II lung adenocarcinoma, "
+    "we show that TET2-mutant monocytes preferentially infiltrate tumors and differentiate into "
+    "IL-1β-high macrophages that exclude cytotoxic lymphocytes. In mice reconstituted with "
+    "Tet2-deficient bone marrow, tumors grew faster and responded poorly to PD-1 blockade, a "
+    "phenotype reversed by IL-1β neutralization. Patients carrying CHIP variants at a variant "
+    "allele fraction of 2% or more had shorter recurrence-free survival. These findings link "
+    "age-related hematopoietic clonality to the immune contexture of solid tumors.")
+CLONAL_COI = (
+    "Declaration of interests R.K. is a scientific advisor for Bristol Myers Squibb and Novartis "
+    "and has received research funding from Pfizer. J.F.-L. is an inventor on a patent "
+    "application related to this work. The remaining authors declare no competing interests.")
 
 
 # --- digest ---------------------------------------------------------------------------------
@@ -197,10 +201,9 @@ def test_jsonl_export_holds_every_article_whole(editorial, harvest):
     records = [json.loads(line) for line in result.out.splitlines()]
     assert len(records) == ALL
     [clonal] = [r for r in records if r["pmid"] == 41212658]
-    [first_seen] = [r["first_seen_at"] for r in rows(
-        editorial, "SELECT first_seen_at FROM article WHERE pmid = 41212658")]
-    statement = rows(editorial, "SELECT statement FROM coi WHERE article_id = "
-                                "(SELECT id FROM article WHERE pmid = 41212658)")[0]["statement"]
+    # first_seen_at is when the fixture's run stored it: the value in the article table.
+    [stored] = rows(editorial, "SELECT first_seen_at FROM article WHERE pmid = 41212658")
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", stored["first_seen_at"])
     assert clonal == {
         "pmid": 41212658, "doi": "10.1016/j.ccell.2025.10.007", "pmcid": None,
         "title": "Clonal hematopoiesis-derived myeloid cells seed an immunosuppressive niche in "
@@ -213,10 +216,10 @@ def test_jsonl_export_holds_every_article_whole(editorial, harvest):
         "url": "https://doi.org/10.1016/j.ccell.2025.10.007", "oa_status": "closed",
         "is_oa": 0, "oa_url": None, "oa_license": None,
         "oa_summary": "closed, free from 2026-11-13", "coi_status": "declared",
-        "coi_statement": statement, "coi_organizations": ["Bristol Myers Squibb", "Novartis",
+        "coi_statement": CLONAL_COI, "coi_organizations": ["Bristol Myers Squibb", "Novartis",
                                                           "Pfizer"],
         "coi_summary": "declared: 2 of 3 authors; Bristol Myers Squibb, Novartis, Pfizer",
-        "queries": ["her2", "trials"], "first_seen_at": first_seen,
+        "queries": ["her2", "trials"], "first_seen_at": stored["first_seen_at"],
         "notices": [], "redelivery": None}
     # The contract's columns agree with the articles view.
     view = {r["pmid"]: r for r in rows(editorial, "SELECT * FROM articles")}
@@ -237,10 +240,22 @@ def test_csv_export(editorial, harvest):
     assert [int(r["pmid"]) for r in table] == stored  # in the order they were stored
     assert len(stored) == 5
     [synthetic] = [r for r in table if r["pmid"] == "41000001"]
-    assert synthetic == {**synthetic, "title": "Trastuzumab deruxtecan & HER2-low ERBB2 tumours",
-                        "authors": "Rossi MC; Okafor C", "oa_status": "", "coi_status": "",
-                        "oa_summary": "not yet checked", "coi_summary": "not yet checked",
-                        "queries": "her2"}
+    # The synthetic record conftest adds today (tests/fake_eutils.py TEMPLATE), not yet checked.
+    [stored] = rows(editorial, "SELECT first_seen_at FROM article WHERE pmid = 41000001")
+    year = TODAY[:4]
+    assert synthetic == {
+        "pmid": "41000001", "doi": f"10.1016/j.ccell.{year}.1", "pmcid": "",
+        "title": "Trastuzumab deruxtecan & HER2-low ERBB2 tumours",
+        "abstract": "Synthetic record 41000001 for harvester tests: HER2+ tumours and CD8+ T "
+                    "cells.",
+        "journal": "Cancer Cell", "volume": "43", "issue": "11", "pages": "1-13",
+        "pub_date": f"{year}-11", "epub_date": TODAY, "publication_types": "Journal Article",
+        "article_type": "research", "authors": "Rossi MC; Okafor C",
+        "institutions": "University of Turin", "url": f"https://doi.org/10.1016/j.ccell.{year}.1",
+        "oa_status": "", "is_oa": "", "oa_url": "", "oa_license": "",
+        "oa_summary": "not yet checked", "coi_status": "", "coi_statement": "",
+        "coi_organizations": "", "coi_summary": "not yet checked", "queries": "her2",
+        "first_seen_at": stored["first_seen_at"], "notices": "", "redelivery": ""}
 
 
 def test_ris_export_parses_back(editorial, harvest):
@@ -363,17 +378,20 @@ def test_search_ranks_title_hits_first_and_covers_coi_statements(editorial, harv
     result = harvest("search", "trastuzumab OR ERBB2", "--json")
     assert result.exit_code == 0, result.err
     hits = json.loads(result.out)
-    # A title hit beats an abstract-only hit: every article with the word in its title comes
-    # before every article with it only in its abstract.
-    ranked = [h["pmid"] for h in json.loads(harvest("search", "tumours", "--json").out)]
-    in_title = {r["pmid"] for r in rows(editorial, "SELECT pmid FROM article WHERE "
-                                                   "title LIKE '%tumours%'")}
-    in_abstract = {r["pmid"] for r in rows(editorial, "SELECT pmid FROM article WHERE "
-                                                      "abstract LIKE '%tumours%'")} - in_title
-    assert in_title and in_abstract  # the fixtures hold both kinds
-    assert set(ranked[:len(in_title)]) == in_title
-    assert set(ranked[len(in_title):]) == in_abstract
-    assert hits[0]["pmid"] == 41000001  # both words, one in the title twice over
+    # 41000001 has both words in its title; 41066351 has ERBB2 in its title and trastuzumab
+    # only in its (long) abstract; 41000002 has ERBB2 in its title only.
+    assert [h["pmid"] for h in hits] == [41000001, 41066351, 41000002]
+    # A title hit ranks above an abstract hit: trastuzumab is in the title of 41000001 and
+    # only in the abstract of 41066351; HER2 is in three titles and only in the abstract of
+    # the synthetic 41000002 ("HER2+ tumours").
+    trastuzumab = json.loads(harvest("search", "trastuzumab", "--json").out)
+    assert [h["pmid"] for h in trastuzumab] == [41000001, 41066351]
+    assert trastuzumab[0]["snippet"] == "[Trastuzumab] deruxtecan & HER2-low ERBB2 tumours"
+    assert "trastuzumab" not in trastuzumab[1]["title"].lower()
+    assert "[trastuzumab]" in trastuzumab[1]["snippet"]
+    her2 = json.loads(harvest("search", "HER2", "--json").out)
+    assert [h["pmid"] for h in her2][-1] == 41000002
+    assert sorted(h["pmid"] for h in her2[:-1]) == [41000001, 41028430, 41066351]
     coi = json.loads(harvest("search", "Pfizer", "--json").out)
     assert [(h["pmid"], h["matched_in"]) for h in coi] == [(41212658, "coi statement")]
     assert "[Pfizer]" in coi[0]["snippet"]

@@ -114,11 +114,11 @@ def test_mdat_pass_updates_stored_rows(workdir, fake, harvest):
     fake.add_synthetic(41000001, dt.date(2025, 3, 1))
     fake.add_synthetic(41000002, dt.date(2025, 3, 2))
     assert harvest("run", "--no-enrich").exit_code == 0
-    [before] = rows(DB, "SELECT first_seen_at, updated_at FROM article WHERE pmid = 41000001")
-    # an old updated_at, so that the update can be seen to write a new one
+    # Stored long ago, so that an update in this run shows as a new updated_at.
+    old = "2025-03-02T00:00:00Z"
     conn = sqlite3.connect(DB)
-    conn.execute("UPDATE article SET updated_at = '2000-01-01T00:00:00Z'")
-    conn.commit()
+    with conn:
+        conn.execute("UPDATE article SET first_seen_at = ?, updated_at = ?", (old, old))
     conn.close()
 
     # PubMed adds a CoiStatement after first indexing; the record's DateRevised moves to today.
@@ -126,19 +126,21 @@ def test_mdat_pass_updates_stored_rows(workdir, fake, harvest):
                        coi="<b>Declaration of interests</b> A.B. is a consultant for Roche.")
     # A record modified today that this database never stored is not pulled in by mdat.
     fake.add_synthetic(41000099, dt.date(2024, 1, 5), mdat=TODAY)
+    started = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
     result = harvest("run", "--no-enrich", "--all")
+    finished = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
     assert result.exit_code == 0, result.err
     assert result.out == "her2: ok, 0 found, 0 new, 1 changed\n"
-    [after] = rows(DB, "SELECT coi_statement, first_seen_at, updated_at FROM articles "
-                       "WHERE pmid = 41000001")
-    assert after["coi_statement"] == "Declaration of interests A.B. is a consultant for Roche."
-    assert after["first_seen_at"] == before["first_seen_at"]
-    [second] = rows(DB, "SELECT started_at, finished_at FROM runs ORDER BY id DESC LIMIT 1")
-    assert second["started_at"] <= after["updated_at"] <= second["finished_at"]
-    # the other record was not rewritten
-    assert rows(DB, "SELECT updated_at FROM article WHERE pmid = 41000002") == [
-        {"updated_at": "2000-01-01T00:00:00Z"}]
+    after = rows(DB, "SELECT pmid, coi_statement, first_seen_at, updated_at FROM articles "
+                     "ORDER BY pmid")
+    updated_at = after[0]["updated_at"]
+    assert started <= updated_at <= finished  # stamped by this run
+    assert after == [
+        {"pmid": 41000001,
+         "coi_statement": "Declaration of interests A.B. is a consultant for Roche.",
+         "first_seen_at": old, "updated_at": updated_at},
+        {"pmid": 41000002, "coi_statement": None, "first_seen_at": old, "updated_at": old}]
     assert rows(DB, "SELECT count(*) AS n FROM article")[0]["n"] == 2
     mdat_fetch = fake.calls("efetch")[-1]
     assert mdat_fetch["id"] == "41000001"
@@ -160,11 +162,12 @@ def test_unchanged_records_in_the_overlap_are_not_rewritten(workdir, fake, harve
 def test_count_above_the_cap_is_split_into_windows(workdir, fake, harvest):
     write_query(workdir / "queries", "big", start="2025-01-01")
     # 12,000 records over six days: more than esearch's 9,999, so the window must be split.
+    days = [dt.date(2025, 1, 1) + dt.timedelta(days=d) for d in range(6)]
     pmid = 41100000
-    for day in range(6):
+    for day in days:
         for _ in range(2000):
             pmid += 1
-            fake.add_synthetic(pmid, dt.date(2025, 1, 1) + dt.timedelta(days=day))
+            fake.add_synthetic(pmid, day)
     result = harvest("run", "--no-enrich", "--since", "2025-01-01")
 
     assert result.exit_code == 0, result.err
@@ -173,16 +176,24 @@ def test_count_above_the_cap_is_split_into_windows(workdir, fake, harvest):
         {"n": 12000, "lo": 41100001, "hi": 41112000}]
     [ledger] = rows(DB, "SELECT windows FROM run_queries")
     windows = json.loads(ledger["windows"])
-    assert sum(w["count"] for w in windows) == 12000
+    spans = [(dt.date.fromisoformat(w["start"]), dt.date.fromisoformat(w["end"]))
+             for w in windows]
+    # The windows tile 2025-01-01..today: no gap, no overlap, in order.
+    assert spans[0][0] == dt.date(2025, 1, 1) and spans[-1][1] == TODAY
+    assert all(start <= end for start, end in spans)
+    assert [start for start, _ in spans[1:]] == [end + dt.timedelta(days=1)
+                                                 for _, end in spans[:-1]]
+    # Each window's count is what the server holds in it (2,000 a day), and none is over the
+    # cap: the six days with records were split across more than one window.
+    assert [w["count"] for w in windows] == [
+        2000 * sum(start <= day <= end for day in days) for start, end in spans]
     assert all(w["count"] <= 9999 for w in windows)
-    assert windows[0]["start"] == "2025-01-01" and windows[-1]["end"] == TODAY.isoformat()
-    # The windows follow each other day by day: no gap, no overlap, more than one.
-    assert len(windows) > 1
-    for before, after in zip(windows, windows[1:]):
-        assert (dt.date.fromisoformat(before["end"]) + dt.timedelta(days=1)
-                == dt.date.fromisoformat(after["start"]))
+    assert len([w for w in windows if w["count"]]) >= 2
+    assert {w["datetype"] for w in windows} == {"edat"}
     searches = [(c["mindate"], c["maxdate"]) for c in fake.calls("esearch")]
     assert searches[0] == ("2025/01/01", ymd(TODAY))
+    # Every window the ledger names was searched as such.
+    assert {(ymd(start), ymd(end)) for start, end in spans} <= set(searches)
 
 
 def test_a_single_day_above_the_cap_is_an_error(workdir, fake, harvest):
