@@ -48,6 +48,12 @@ def test_sources_in_order(workdir, fake, oa, harvest):
     assert (got[41028430]["status"], got[41028430]["source"]) == ("not_found", None)
     assert got[41004127]["status"] == "none_declared"
     assert [c["pmcid"] for c in oa.calls("fulltext")] == ["PMC12051376"]
+    # where each statement was read
+    assert rows(DB, "SELECT a.pmid, c.element FROM coi c JOIN article a ON a.id = c.article_id "
+                    "WHERE c.statement IS NOT NULL ORDER BY a.pmid") == [
+        {"pmid": 41004127, "element": "MedlineCitation/CoiStatement"},
+        {"pmid": 41083209, "element": 'back/notes/notes[@notes-type="COI-statement"]'},
+        {"pmid": 41212658, "element": "MedlineCitation/CoiStatement"}]
 
 
 def test_not_found_is_rechecked_and_a_late_statement_replaces_it(workdir, fake, oa, harvest):
