@@ -424,7 +424,7 @@ def status(as_json, n_runs, db_path, queries_dir):
         return 0
     click.echo(f"{status['articles']} articles in {settings.db}")
     click.echo("")
-    rows = [("RUN", "STARTED", "FINISHED", "STATUS", "NEW", "UPDATED", "ERRORS")]
+    rows = [("RUN", "STARTED", "FINISHED", "STATUS", "NEW", "CHANGED", "ERRORS")]
     for r in status["runs"]:
         rows.append((str(r["id"]), r["started_at"], r["finished_at"] or "-", r["status"],
                      str(r["new"]), str(r["updated"]), str(r["errors"])))
