@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import os
@@ -183,3 +184,17 @@ def chromium():
         pytest.fail("HARVEST_REQUIRE_BROWSER is set but no Chromium is on PATH")
     pytest.skip("no Chromium on PATH (apt-get install chromium); playwright's own browser "
                 "download is not used")
+
+
+@contextlib.contextmanager
+def browser_page(path: Path, chromium: str):
+    """The page at `path` rendered by headless Chromium (the chromium fixture's)."""
+    from playwright import sync_api
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium)
+        try:
+            page = browser.new_page()
+            page.goto(path.as_uri())
+            yield page
+        finally:
+            browser.close()

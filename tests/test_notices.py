@@ -11,7 +11,7 @@ import sqlite3
 
 import pytest
 
-from tests.conftest import rows, write_query
+from tests.conftest import browser_page, rows, write_query
 from tests.fake_crossref import FIXTURES as CROSSREF_FIXTURES, crossref_work
 from tests.fake_eutils import FIXTURES
 
@@ -204,23 +204,16 @@ def test_crossref_only_articles_are_asked_for_notices_in_batches(workdir, harves
 
 def test_the_changed_section_in_headless_chromium(workdir, harvest, fake, chromium):
     """What a reader sees of a retraction, on screen and on paper."""
-    from playwright import sync_api
     covered_then_retracted(workdir, harvest, fake)
     assert harvest("digest", "--format", "html", "--since", "2000-01-01",
                    "-o", "digest.html").exit_code == 0
-    with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=chromium)
-        try:
-            page = browser.new_page()
-            page.goto((workdir / "digest.html").as_uri())
-            nav = page.locator("nav").inner_text()
-            section = page.locator("#changed").inner_text()
-            notice = page.locator("#changed .notice-retraction")
-            colour = notice.evaluate("e => getComputedStyle(e).color")
-            page.emulate_media(media="print")
-            printed = page.locator("#changed").inner_text()
-        finally:
-            browser.close()
+    with browser_page(workdir / "digest.html", chromium) as page:
+        nav = page.locator("nav").inner_text()
+        section = page.locator("#changed").inner_text()
+        notice = page.locator("#changed .notice-retraction")
+        colour = notice.evaluate("e => getComputedStyle(e).color")
+        page.emulate_media(media="print")
+        printed = page.locator("#changed").inner_text()
     assert nav == "Changed since you covered it (1)"
     assert [line for line in section.splitlines() if line][:4] == [
         "Changed since you covered it (1)",

@@ -16,7 +16,7 @@ import pytest
 
 from harvester.outputs import export as export_module
 from harvester.outputs.items import Item, coi_line, free_from, institution, load_items
-from tests.conftest import rows
+from tests.conftest import browser_page, rows
 
 ROOT = Path(__file__).parent.parent
 TODAY = dt.datetime.now(dt.timezone.utc).date().isoformat()
@@ -129,24 +129,17 @@ def test_html_digest_is_one_escaped_self_contained_page(editorial, harvest, work
 
 def test_html_digest_in_headless_chromium(editorial, harvest, workdir, chromium):
     """What a reader sees on screen and on paper (print CSS), from the rendered DOM."""
-    from playwright import sync_api
     assert harvest("digest", "--format", "html", "--since", "2000-01-01",
                    "-o", "digest.html").exit_code == 0
-    with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=chromium)
-        try:
-            page = browser.new_page()
-            page.goto((workdir / "digest.html").as_uri())
-            screen = page.inner_text("body")
-            badges = page.locator(".badge").all_inner_texts()
-            coi = page.locator(".coi").all_inner_texts()
-            titles = page.locator("h3").all_inner_texts()
-            nav_visible = page.locator("nav").is_visible()
-            page.emulate_media(media="print")
-            printed = page.inner_text("body")
-            nav_printed = page.locator("nav").is_visible()
-        finally:
-            browser.close()
+    with browser_page(workdir / "digest.html", chromium) as page:
+        screen = page.inner_text("body")
+        badges = page.locator(".badge").all_inner_texts()
+        coi = page.locator(".coi").all_inner_texts()
+        titles = page.locator("h3").all_inner_texts()
+        nav_visible = page.locator("nav").is_visible()
+        page.emulate_media(media="print")
+        printed = page.inner_text("body")
+        nav_printed = page.locator("nav").is_visible()
     assert screen.startswith("Literature digest: 9 new articles since 2000-01-01\n")
     assert titles[:2] == ["Synthetic ERBB2 record 41000002.",
                           "Trastuzumab deruxtecan & HER2-low ERBB2 tumours"]
