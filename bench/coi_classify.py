@@ -120,20 +120,26 @@ def _pr(c: Counter) -> str:
     return f"precision {p:.3f}  recall {r:.3f}  (tp {c['tp']}, fp {c['fp']}, fn {c['fn']})"
 
 
-def table_rows(name: str, s: dict) -> list:
-    """The part's figures as bench/harness.py rows, against the issue's goals."""
-    from harness import Row
+def table_rows(name: str, s: dict, base: dict | None = None) -> list:
+    """The part's figures as bench/harness.py rows, against the issue's goals, beside the
+    baseline classifier's on the same statements."""
+    from harness import Row, ratio
     if not s["n"]:
         return []
-    accuracy = sum(v[0] for v in s["per_label"].values()) / s["n"]
-    p, r = precision_recall(s["org"])
+
+    def figures(score: dict) -> tuple[float, float, float]:
+        return (sum(v[0] for v in score["per_label"].values()) / score["n"],
+                *precision_recall(score["org"]))
+
+    ours = figures(s)
+    theirs = figures(base) if base else (None, None, None)
     bench = f"COI {name} part (n={s['n']})"
-    return [Row(bench, f"status accuracy {accuracy:.3f}", "-", "-",
-                f">= {GOALS['status']:.2f}", accuracy >= GOALS["status"]),
-            Row(bench, f"companies precision {p:.3f}", "-", "-",
-                f">= {GOALS['precision']:.2f}", p >= GOALS["precision"]),
-            Row(bench, f"companies recall {r:.3f}", "-", "-",
-                f">= {GOALS['recall']:.2f}", r >= GOALS["recall"])]
+    return [Row(bench, f"{label} {value:.3f}",
+                f"{BASELINE_COMMIT}: {old:.3f}" if old is not None else "-",
+                ratio(value, old) if old else "-", f">= {GOALS[goal]:.2f}", value >= GOALS[goal])
+            for label, goal, value, old in zip(
+                ("status accuracy", "companies precision", "companies recall"),
+                ("status", "precision", "recall"), ours, theirs)]
 
 
 def report(name: str, s: dict) -> None:
@@ -183,6 +189,7 @@ def main() -> None:
     args = parser.parse_args()
 
     rows = load_set(args.paths)
+    baseline_classify = load_baseline(Path(tempfile.mkdtemp()))
     dev = [r for r in rows if not is_test(r["id"])]
     test = [r for r in rows if is_test(r["id"])]
     print(f"COI development set: {len(rows)} records ({len(dev)} dev, {len(test)} test)")
@@ -190,7 +197,9 @@ def main() -> None:
     if args.part in ("dev", "both"):
         s = score(dev, classify)
         report("dev", s)
-        rows_out += table_rows("dev", s)
+        base = score(dev, baseline_classify)
+        report(f"dev, baseline {BASELINE_COMMIT}", base)
+        rows_out += table_rows("dev", s, base)
         if args.misses:
             for row, got, extra, missing in s["misses"]:
                 print(f"\n- {row['id']} [{row['status']} -> {got.status}] +{extra} -{missing}")
@@ -200,7 +209,9 @@ def main() -> None:
     if args.part in ("test", "both"):
         s = score(test, classify)
         report("test", s)
-        rows_out += table_rows("test", s)
+        base = score(test, baseline_classify)
+        report(f"test, baseline {BASELINE_COMMIT}", base)
+        rows_out += table_rows("test", s, base)
 
     if args.no_speed or not rows:
         _print_table(rows_out)
