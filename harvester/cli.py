@@ -13,7 +13,6 @@ import json
 import logging
 import re
 import sys
-import textwrap
 import time
 import traceback
 from dataclasses import dataclass, replace
@@ -33,6 +32,7 @@ from harvester.errors import ConfigError, HarvestError
 from harvester.http import DeadlineReached, HttpClient, host_of
 from harvester.lock import RunLock
 from harvester.outputs import digest as digest_module
+from harvester.outputs.explain import explanation
 from harvester.outputs.delivery import Destination, save_output
 from harvester.outputs.export import FORMATS, write_export
 from harvester.outputs.items import (covered_through, known_queries, last_digest_at,
@@ -538,46 +538,8 @@ def coi_explain(ident, as_json, db_path, queries_dir):
     if as_json:
         click.echo(json.dumps(report, indent=2, ensure_ascii=False))
         return 0
-    for line in _explanation(report):
-        click.echo(line)
+    click.echo(explanation(report))
     return 0
-
-
-def _explanation(report: dict) -> list[str]:
-    ident = " ".join(filter(None, (f"PMID {report['pmid']}" if report["pmid"] else None,
-                                   f"DOI {report['doi']}" if report["doi"] else None)))
-    lines = [ident, f"  {report['title'] or '(no title)'}", ""]
-    if report["stored_status"] is None:
-        return lines + ["Not checked yet: `harvest run` (or `harvest enrich coi`) looks for its "
-                        "statement."]
-    if report["statement"] is None:
-        return lines + [f"No statement found (PubMed, Europe PMC full text); checked "
-                        f"{report['checked_at']}, next look {report['next_check_at']}. "
-                        "'not_found' is not 'no conflicts'."]
-    where = report["source"] + (f", {report['element']}" if report["element"] else "")
-    lines += [f"Statement ({where}):", *_indented(report["statement"]), ""]
-    status = report["status"]
-    if status != report["stored_status"]:
-        status += (f" (stored as {report['stored_status']} by an earlier check; the next "
-                   "check of this article stores it again)")
-    lines.append(f"Status: {status}")
-    if report["evidence"]:
-        lines.append(f"  decided by: {report['evidence']}")
-    if report["organizations"]:
-        lines += ["", "Companies:"]
-        lines += [f"  {o['name']}" + (f"  <- {o['clause']}" if o["clause"] else "")
-                  for o in report["organizations"]]
-    if report["authors_total"]:
-        lines += ["", f"Authors declaring: {len(report['authors'])} of "
-                      f"{report['authors_total']}"]
-        lines += [f"  {a['name']}" + (f"  <- {a['clause']}" if a["clause"] else "")
-                  for a in report["authors"]]
-    return lines
-
-
-def _indented(text: str, width: int = 96) -> list[str]:
-    return [f"  {line}" for paragraph in text.splitlines()
-            for line in textwrap.wrap(paragraph, width - 2) or [""]]
 
 
 def _since_option(default: str | None, help: str):
