@@ -1,50 +1,137 @@
 """Find the conflict-of-interest statement in a JATS full text (PMC, Europe PMC). Pure.
 
-Publishers put it in many places: <fn fn-type="COI-statement"> or fn-type="conflict" in the
-author notes or the back matter (PLOS), <notes notes-type="COI-statement"> or
-"competing-interests" in <back>, sometimes inside <notes notes-type="ethics"> (Springer, BMC,
-MDPI), <sec sec-type="COI-statement">, and untyped <sec>, <fn> or <notes> recognised only by a
-title or bold label such as "Competing Interests" (Elsevier, BMC). The heading is not part of the
-statement; when a heading stands alone in its paragraph the statement is the next paragraph.
+Publishers put it in many places, and some articles carry several parts:
+- typed elements: <fn fn-type="COI-statement"> or "conflict" in the author notes or a back
+  fn-group (PLOS, eLife: one footnote per author group), <notes notes-type="COI-statement"> in
+  <back> (BMC, MDPI), nested in a "Declarations" / notes-type="ethics" wrapper (Springer),
+  <sec sec-type="COI-statement"> (Frontiers, Wiley), bioRxiv's "competing-interest-statement";
+- untyped <sec>, <notes>, <fn>, <ack> or <fn-group> recognised by a title, label or bold run-in
+  heading ("Competing interests", "Declaration of interests", "Disclosures", "Conflito de
+  interesses"), or a <p> that opens with such a label; a heading alone in its paragraph takes
+  the next paragraph;
+- untyped <fn> and <p> with no heading at all, recognised by their own wording ("The authors
+  declare they have no competing financial interests."), but only where a statement can stand:
+  footnotes, author notes, back matter, end-matter sections of the body (Funding,
+  Acknowledgements, Declarations) and short standalone paragraphs, never the body at large.
+<sub-article> and <response> (peer review, decision letters, translations) are skipped, as are
+abstracts, reference lists, tables, figures and glossaries. The heading is not part of the text.
 """
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
+from html.entities import name2codepoint
 from xml.etree import ElementTree as ET
 
-TYPED = {
-    "fn": ("fn-type", {"coi-statement", "conflict", "competing-interests", "conflict-of-interest"}),
-    "notes": ("notes-type", {"coi-statement", "competing-interests", "conflict",
-                             "conflict-of-interest"}),
-    "sec": ("sec-type", {"coi-statement", "competing-interests", "conflict",
-                         "conflict-of-interest"}),
-}
-HEADING = re.compile(
-    r"^\s*(?:declarations? of (?:competing )?interests?|declaration of competing interests?|"
-    r"(?:potential )?competing (?:financial )?interests?(?: statement)?|"
-    r"(?:potential )?conflicts? of interests?(?: statement| disclosures?)?|disclosures?|"
-    r"duality of interests?|financial disclosures?(?: statement)?|"
-    r"disclosure of (?:potential )?conflicts? of interests?)\s*[:.]?\s*$", re.IGNORECASE)
+# Attributes that type an element as a COI statement, and the values that do (case-insensitive,
+# compared without punctuation: "COI-statement", "conflict", "competing-interests",
+# "conflict-of-interest", "coi", "competing-interest-statement", "duality-of-interest").
+TYPE_ATTRS = ("fn-type", "notes-type", "sec-type", "content-type")
+TYPED_VALUE = re.compile(r"^(?:coi|.*conflict|.*compet|.*interest|.*dualit)", re.IGNORECASE)
+# Elements skipped with everything inside them.
+SKIP = {"sub-article", "response", "abstract", "trans-abstract", "ref-list", "table-wrap",
+        "table-wrap-group", "fig", "fig-group", "glossary", "supplementary-material",
+        "journal-meta", "contrib-group", "kwd-group", "title-group"}
+# Elements that can hold a whole statement under a heading or type.
+CONTAINERS = {"fn", "notes", "sec", "ack", "fn-group", "boxed-text", "app"}
+# Where a heading-less paragraph may be taken for its wording alone.
+MATTER = {"author-notes", "back", "ack", "fn", "fn-group", "notes"}
+END_MATTER_TITLE = re.compile(
+    r"^\s*(?:acknowledge?ments?|funding|financial support|sources? of funding|"
+    r"author(?:s'?|'s)? contributions?|declarations?|ethics|ethical|additional information|"
+    r"statements?|notes?|footnotes?|compliance with ethical standards|data availability)",
+    re.IGNORECASE)
+# A COI topic: the noun phrases a statement or its heading uses.
+TOPIC = re.compile(
+    r"\bcompet\w*\s+(?:\w+\s+){0,2}interests?\b|\bconflicts?[\s-]+of[\s-]+interests?\b|"
+    r"\bconflicting\s+(?:financial\s+)?interests?\b|\bdualit(?:y|ies)\s+of\s+interests?\b|"
+    r"\bdeclarations?\s+of\s+interests?\b|"
+    r"\binteressenkonflikt|\bconflit\w*\s+d[e'\u2019]\s*int[ée]r[êe]ts?\b|"
+    r"\bconflictos?\s+de\s+inter[ée]s\w*|\bconflitos?\s+de\s+interesses?\b|"
+    r"\bconflitt\w+\s+di\s+interess\w+",
+    re.IGNORECASE)
+# Statement wording without the topic's noun phrases: "The authors declare no financial
+# interests", "nothing to disclose".
+DECLARES = re.compile(
+    r"\bdeclare[sd]?\b[^.;]{0,60}\bno\b[^.;]{0,60}\binterests?\b|"
+    r"\b(?:ha(?:s|ve)|had)\s+no\s+(?:relevant\s+)?financial\s+(?:interests?|relationships?)\b|"
+    r"\bnothing\s+to\s+disclose\b",
+    re.IGNORECASE)
+# A heading: short, and either names the topic or is a disclosure heading.
+DISCLOSURE_HEADING = re.compile(
+    r"^(?:authors?'?s?'?\s+|financial\s+|potential\s+)*disclosures?(?:\s+statements?)?$",
+    re.IGNORECASE)
+# The words a heading may hold besides the topic: "Disclosure of potential conflicts of
+# interest", "Conflict of Interest Statement", "Declaração de conflito de interesses".
+HEADING_WORDS = {
+    "declaration", "declarations", "statement", "statements", "disclosure", "disclosures",
+    "of", "on", "regarding", "and", "&", "the", "potential", "possible", "relevant", "financial",
+    "non-financial", "funding", "author", "authors", "author's", "authors'", "authors\u2019",
+    "author\u2019s", "interest", "interests", "competing", "conflict", "conflicts", "any",
+    "declaração", "declaracion", "declaración", "déclaration", "des", "de", "du", "potentiels",
+    "erklärung", "potenzielle", "potencial", "potenciales", "potenciais", "possíveis"}
+HEADING_MAX_WORDS = 10
+# A run-in label at the start of a paragraph: "Conflict of interest: none declared."
+RUN_IN = re.compile(r"^\s*([^:.;]{3,100}?)\s*[:.\u2014\u2013]\s*")
+# Run-in heading markup.
+LABEL_TAGS = {"bold", "italic", "underline", "sc"}
+# A standalone paragraph of the body (directly under <body> or in a short untitled <sec>).
+STANDALONE_MAX_CHARS = 600
+# A heading-less paragraph taken for its wording alone is no longer than this: statements run to
+# a few thousand characters at most; longer text is an essay that discusses the topic.
+WORDING_MAX_CHARS = 3000
+# A body section with a COI heading but more than this many paragraphs, or with subsections, is
+# a section about conflicts of interest, not a statement.
+SECTION_MAX_PARAGRAPHS = 6
+# Where a statement inside a longer paragraph ends: the next sentence that thanks or names funding,
+# or opens with another run-in label ("Data and materials availability: ...").
+STOP = re.compile(
+    r"^(?:we\s+(?:thank|are\s+(?:grateful|indebted)|acknowledge|gratefully|also\s+thank)|"
+    r"thanks?\b|funding\b|financial\s+support\b|"
+    r"this\s+(?:work|study|research|project|article)\s+(?:was|is|has\s+been)\s+"
+    r"(?:\w+\s+)?(?:supported|funded|financed)\b)",
+    re.IGNORECASE)
+RUN_IN_LABEL = re.compile(r"^([A-Z][\w'\u2019-]*(?:\s+[\w'\u2019&-]+){0,4})\s*:\s")
+SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z\u00c0-\u00de])")
 # Entities JATS files use by name that XML itself does not define.
-ENTITIES = {"nbsp": "\u00a0", "ndash": "\u2013", "mdash": "\u2014", "thinsp": "\u2009",
-            "hellip": "\u2026", "rsquo": "\u2019", "lsquo": "\u2018", "ldquo": "\u201c",
-            "rdquo": "\u201d", "reg": "\u00ae", "trade": "\u2122", "copy": "\u00a9"}
+ENTITIES = {name: chr(code) for name, code in name2codepoint.items()
+            if name not in ("amp", "lt", "gt", "quot", "apos")}
 
 
 class JatsError(ValueError):
     """Not a JATS article."""
 
 
+@dataclass(frozen=True)
+class JatsCoi:
+    """An article's COI statement: every part in document order, and where each came from."""
+    text: str  # the parts joined by a blank line
+    parts: tuple[str, ...]
+    elements: tuple[str, ...]  # one readable path per part: "back/fn-group/fn[@fn-type=...]"
+
+
+def find_coi(xml: bytes) -> JatsCoi | None:
+    """Every COI statement of a JATS article (main article only), or None if it has none."""
+    article = _article(_parse(xml))
+    found: list[tuple[str, str]] = []
+    _walk(article, [], [], found)
+    parts, elements, seen = [], [], set()
+    for text, path in found:
+        key = _key(text)
+        if key not in seen:
+            seen.add(key)
+            parts.append(text)
+            elements.append(path)
+    if not parts:
+        return None
+    return JatsCoi("\n\n".join(parts), tuple(parts), tuple(elements))
+
+
 def extract_coi(xml: bytes) -> str | None:
-    """The COI statement of a JATS article (first one found), its text flattened; None if the
-    article has none."""
-    root = _parse(xml)
-    article = root if root.tag == "article" else root.find(".//article")
-    if article is None:
-        raise JatsError(f"<{root.tag}> holds no <article>")
-    statements = [s for s in (_statement(e) for e in _candidates(article)) if s]
-    return statements[0] if statements else None
+    """The COI statement of a JATS article, its text flattened; None if the article has none."""
+    coi = find_coi(xml)
+    return coi.text if coi else None
 
 
 def _parse(xml: bytes) -> ET.Element:
@@ -57,51 +144,253 @@ def _parse(xml: bytes) -> ET.Element:
         raise JatsError(f"malformed JATS XML ({e})") from None
 
 
-def _candidates(article: ET.Element):
-    """Typed elements first (in document order), then untyped ones with a COI heading."""
-    typed, untyped = [], []
-    for elem in article.iter():
-        kind = TYPED.get(elem.tag)
-        if kind is None:
+def _article(root: ET.Element) -> ET.Element:
+    if _tag(root) == "article":
+        return root
+    for elem in root.iter():
+        if _tag(elem) == "article":
+            return elem
+    raise JatsError(f"<{root.tag}> holds no <article>")
+
+
+def _walk(elem: ET.Element, path: list[str], ancestors: list[ET.Element],
+          found: list[tuple[str, str]]) -> None:
+    """Depth-first, in document order; an element taken whole is not searched further."""
+    children = [c for c in elem if isinstance(c.tag, str)]
+    skip_next = False
+    for i, child in enumerate(children):
+        tag = _tag(child)
+        if tag in SKIP:
             continue
-        value = (elem.get(kind[0]) or "").lower()
-        if value in kind[1]:
-            typed.append(elem)
-        elif not value or elem.tag in ("sec", "fn", "notes"):
-            if _heading(elem) is not None:
-                untyped.append(elem)
-    return typed + untyped
+        if skip_next:
+            skip_next = False
+            continue
+        step = path + [_step(child)]
+        lineage = ancestors + [elem]
+        if tag in CONTAINERS:
+            parts = _container(child, step, lineage)
+            if parts is not None:
+                found.extend(parts)
+                continue
+        elif tag == "p":
+            part = _paragraph(child, children[i + 1:], lineage)
+            if part is not None:
+                text, took_next = part
+                if took_next:
+                    skip_next = True
+                    step = path + [_step(children[i + 1])]
+                found.append((text, "/".join(step)))
+                continue
+        _walk(child, step, lineage, found)
+
+
+def _container(elem: ET.Element, path: list[str], ancestors: list[ET.Element]
+               ) -> list[tuple[str, str]] | None:
+    """The parts a typed or headed element holds, or None to search inside it."""
+    typed = any(TYPED_VALUE.match(elem.get(a) or "") for a in TYPE_ATTRS)
+    heading = _heading(elem)
+    if not typed and heading is None:
+        if _tag(elem) == "fn" and _wording_allowed(elem, ancestors):
+            text = _blocks(elem, strip_label=True)
+            if text and len(text) <= WORDING_MAX_CHARS and _says(text):
+                return [(text, "/".join(path))]
+        return None
+    if typed and heading is None and _title(elem):
+        # A typed wrapper titled "Declarations" (BMC): its COI section or paragraph is inside.
+        inner: list[tuple[str, str]] = []
+        _walk(elem, path, ancestors, inner)
+        if inner:
+            return inner
+    if _tag(elem) == "sec" and _in_body(ancestors) and not typed:
+        if elem.find("sec") is not None or len(elem.findall("p")) > SECTION_MAX_PARAGRAPHS:
+            return None  # a section about conflicts of interest, not a statement
+        if not TOPIC.search(heading) and not any(_end_matter_sec(a) for a in ancestors) \
+                and not _says(_blocks(elem, strip_label=True)):
+            return None  # "Disclosure statement" in a Discussion: a disclaimer of views
+    if _tag(elem) == "fn-group":
+        # eLife: one footnote per author group; each is a part.
+        parts = [(text, "/".join(path + [_step(fn)])) for fn in elem.iter("fn")
+                 if (text := _blocks(fn, strip_label=True))]
+        return parts or None
+    text = _blocks(elem, strip_label=True)
+    return [(text, "/".join(path))] if text else None
+
+
+def _paragraph(p: ET.Element, following: list[ET.Element], ancestors: list[ET.Element]
+               ) -> tuple[str, bool] | None:
+    """(text, whether it is the next paragraph's) for a paragraph that is a statement."""
+    text = _text(p)
+    label = _label(p, text)
+    if label is not None:
+        rest = text[len(label):].lstrip(" :.;\u2014\u2013\u00a0")
+        if rest:
+            return _until_next_topic(rest), False
+        nxt = following[0] if following else None
+        if nxt is not None and _tag(nxt) == "p" and (body := _text(nxt)):
+            return body, True
+        return None
+    if not _wording_allowed(p, ancestors) or len(text) > WORDING_MAX_CHARS:
+        return None
+    match = _says(text)
+    if match is None:
+        return None
+    if any(_tag(a) == "ack" or _end_matter_sec(a) for a in ancestors):
+        # Acknowledgements and funding paragraphs hold the statement among thanks and grants:
+        # start at its sentence.
+        starts = [m.end() for m in SENTENCE.finditer(text) if m.end() <= match.start()]
+        text = text[starts[-1]:] if starts else text
+        label = RUN_IN.match(text)
+        if label and _is_heading(label.group(1)):
+            text = text[label.end():]
+    return _until_next_topic(text), False
+
+
+def _until_next_topic(text: str) -> str:
+    """text up to the first later sentence that thanks, names funding or opens another run-in
+    label."""
+    for m in SENTENCE.finditer(text):
+        sentence = text[m.end():]
+        label = RUN_IN_LABEL.match(sentence)
+        if STOP.match(sentence) or (label and not _is_heading(label.group(1))):
+            return text[:m.start()].rstrip()
+    return text
+
+
+def _says(text: str) -> re.Match | None:
+    """The first COI wording in text."""
+    matches = [m for m in (TOPIC.search(text), DECLARES.search(text)) if m]
+    return min(matches, key=lambda m: m.start()) if matches else None
+
+
+def _wording_allowed(elem: ET.Element, ancestors: list[ET.Element]) -> bool:
+    """Whether elem sits where a heading-less statement can stand."""
+    tags = [_tag(a) for a in ancestors]
+    if _tag(elem) == "fn" or any(t in MATTER for t in tags):
+        return True
+    if "body" not in tags:
+        return False
+    if any(_end_matter_sec(a) for a in ancestors):
+        return True
+    parent = ancestors[-1]
+    if len(_text(elem)) > STANDALONE_MAX_CHARS:
+        return False
+    if _tag(parent) == "body":
+        return True
+    return (_tag(parent) == "sec" and not _title(parent) and parent.find("sec") is None
+            and len(parent.findall("p")) <= 2)
+
+
+def _end_matter_sec(elem: ET.Element) -> bool:
+    return _tag(elem) == "sec" and bool(END_MATTER_TITLE.match(_title(elem)))
+
+
+def _in_body(ancestors: list[ET.Element]) -> bool:
+    return any(_tag(a) == "body" for a in ancestors)
 
 
 def _heading(elem: ET.Element) -> str | None:
-    """The element's title, or a bold/italic label opening its first paragraph, if it names a
-    COI statement."""
-    title = elem.find("title")
-    if title is not None and HEADING.match(_text(title)):
-        return _text(title)
-    label = elem.find("label")
-    if label is not None and HEADING.match(_text(label)):
-        return _text(label)
-    first = elem.find("p")
-    if first is not None and len(first) and first[0].tag in ("bold", "italic"):
-        if not (first.text or "").strip() and HEADING.match(_text(first[0])):
-            return _text(first[0])
+    """The element's COI heading: its title or label, or for a footnote a run-in label opening
+    its first paragraph (in a section the paragraph rule takes such a paragraph alone)."""
+    for name in ("title", "label"):
+        child = elem.find(name)
+        if child is not None and _is_heading(_text(child)):
+            return _text(child)
+    first = next((c for c in elem if _tag(c) == "p"), None)
+    if first is not None and _tag(elem) == "fn":
+        return _label(first, _text(first))
     return None
 
 
-def _statement(elem: ET.Element) -> str | None:
-    paragraphs = []
-    for p in elem.iter("p"):
+def _label(p: ET.Element, text: str) -> str | None:
+    """A COI heading that opens paragraph p: a bold/italic run-in label or plain "Heading:"."""
+    if len(p) and _tag(p[0]) in LABEL_TAGS and not (p.text or "").strip():
+        label = _text(p[0])
+        if _is_heading(label):
+            return label
+    m = RUN_IN.match(text)
+    if m and _is_heading(m.group(1)):
+        return m.group(0).rstrip()
+    if _is_heading(text):
+        return text
+    return None
+
+
+def _is_heading(text: str) -> bool:
+    """Whether text names the topic without saying anything: "Competing interests", not
+    "None declared" or "The authors declare no conflict of interest"."""
+    text = text.strip(" :.;\u2014\u2013\u00a0")
+    if not text or len(text.split()) > HEADING_MAX_WORDS:
+        return False
+    if DISCLOSURE_HEADING.match(text):
+        return True
+    match = TOPIC.search(text)
+    if match is None:
+        return False
+    rest = (text[:match.start()] + " " + text[match.end():]).lower().replace(",", " ").split()
+    return all(word in HEADING_WORDS for word in rest)
+
+
+def _blocks(elem: ET.Element, *, strip_label: bool) -> str:
+    """The element's text without its title and label: one line per paragraph, a run-in COI
+    label removed from the first one, a heading-only paragraph dropped."""
+    paragraphs = list(_paragraphs(elem))
+    if not paragraphs:
+        lines = [_text(c) for c in elem if _tag(c) not in ("title", "label")]
+        lead = _text_of(elem.text)
+        paragraphs_text = [t for t in [lead, *lines] if t]
+        return "\n".join(paragraphs_text)
+    lines = []
+    for n, p in enumerate(paragraphs):
         text = _text(p)
-        if p is elem.find("p") and len(p) and p[0].tag in ("bold", "italic") \
-                and not (p.text or "").strip():
-            label = _text(p[0])
-            if HEADING.match(label):
-                text = text[len(label):].lstrip(" :.\u00a0")
+        if strip_label and n == 0:
+            label = _label(p, text)
+            if label is not None:
+                text = text[len(label):].lstrip(" :.;\u2014\u2013\u00a0")
         if text:
-            paragraphs.append(text)
-    return "\n".join(paragraphs) or None
+            lines.append(text)
+    return "\n".join(lines)
+
+
+def _paragraphs(elem: ET.Element):
+    """The outermost <p> elements under elem, in document order, skipping titles and SKIP."""
+    for child in elem:
+        tag = _tag(child)
+        if tag == "p":
+            yield child
+        elif tag not in SKIP and tag not in ("title", "label"):
+            yield from _paragraphs(child)
+
+
+def _title(elem: ET.Element) -> str:
+    title = elem.find("title")
+    return _text(title) if title is not None else ""
+
+
+def _step(elem: ET.Element) -> str:
+    """One readable path step: the tag, with its type attribute or else its title."""
+    tag = _tag(elem)
+    for attr in TYPE_ATTRS:
+        value = elem.get(attr)
+        if value:
+            return f'{tag}[@{attr}="{value}"]'
+    title = _title(elem) if tag in CONTAINERS else ""
+    if title:
+        return f'{tag}[title="{title}"]'
+    return tag
+
+
+def _tag(elem: ET.Element) -> str:
+    tag = elem.tag
+    return tag.rsplit("}", 1)[-1] if isinstance(tag, str) and "}" in tag else tag
 
 
 def _text(elem: ET.Element) -> str:
     return " ".join("".join(elem.itertext()).split())
+
+
+def _text_of(text: str | None) -> str:
+    return " ".join((text or "").split())
+
+
+def _key(text: str) -> str:
+    return " ".join(text.lower().split())
