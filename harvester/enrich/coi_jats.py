@@ -36,7 +36,7 @@ SKIP = {"sub-article", "response", "abstract", "trans-abstract", "ref-list", "ta
 # Elements that can hold a whole statement under a heading or type.
 CONTAINERS = {"fn", "notes", "sec", "ack", "fn-group", "boxed-text", "app"}
 # Where a heading-less paragraph may be taken for its wording alone.
-MATTER = {"author-notes", "back", "ack", "fn", "fn-group", "notes"}
+MATTER = {"author-notes", "back", "ack", "fn", "fn-group", "notes", "funding-group"}
 END_MATTER_TITLE = re.compile(
     r"^\s*(?:acknowledge?ments?|funding|financial support|sources? of funding|"
     r"author(?:s'?|'s)? contributions?|declarations?|ethics|ethical|additional information|"
@@ -72,6 +72,11 @@ HEADING_WORDS = {
     "declaração", "declaracion", "declaración", "déclaration", "des", "de", "du", "potentiels",
     "erklärung", "potenzielle", "potencial", "potenciales", "potenciais", "possíveis"}
 HEADING_MAX_WORDS = 10
+# What a "Disclosure" heading holds when it is a disclaimer, not a statement of interests.
+DISCLAIMER = re.compile(
+    r"\bviews\s+expressed\b|\bendorse(?:ment|d|s)?\b|\bdo(?:es)?\s+not\s+(?:necessarily\s+)?"
+    r"(?:reflect|represent)\b|\bopinions?\s+(?:expressed|in\s+this)\b",
+    re.IGNORECASE)
 # A run-in label at the start of a paragraph: "Conflict of interest: none declared."
 RUN_IN = re.compile(r"^\s*([^:.;]{3,100}?)\s*[:.\u2014\u2013]\s*")
 # Run-in heading markup.
@@ -172,7 +177,7 @@ def _walk(elem: ET.Element, path: list[str], ancestors: list[ET.Element],
             if parts is not None:
                 found.extend(parts)
                 continue
-        elif tag == "p":
+        elif tag in ("p", "funding-statement"):
             part = _paragraph(child, children[i + 1:], lineage)
             if part is not None:
                 text, took_next = part
@@ -195,8 +200,10 @@ def _container(elem: ET.Element, path: list[str], ancestors: list[ET.Element]
             if text and len(text) <= WORDING_MAX_CHARS and _says(text):
                 return [(text, "/".join(path))]
         return None
-    if typed and heading is None and _title(elem):
-        # A typed wrapper titled "Declarations" (BMC): its COI section or paragraph is inside.
+    if typed and heading is None and (_title(elem) or any(
+            _tag(c) in ("sec", "notes") for c in elem)):
+        # A typed wrapper, titled "Declarations" or holding titled sections for ethics, consent
+        # and competing interests (BMC): its COI section or paragraph is inside.
         inner: list[tuple[str, str]] = []
         _walk(elem, path, ancestors, inner)
         if inner:
@@ -206,7 +213,10 @@ def _container(elem: ET.Element, path: list[str], ancestors: list[ET.Element]
             return None  # a section about conflicts of interest, not a statement
         if not TOPIC.search(heading) and not any(_end_matter_sec(a) for a in ancestors) \
                 and not _says(_blocks(elem, strip_label=True)):
-            return None  # "Disclosure statement" in a Discussion: a disclaimer of views
+            return None  # "Disclosure statement" in a Discussion section
+    if heading is not None and not TOPIC.search(heading) \
+            and DISCLAIMER.search(_blocks(elem, strip_label=True)):
+        return None  # "Disclosure: the views expressed are the authors' own"
     if _tag(elem) == "fn-group":
         # eLife: one footnote per author group; each is a part.
         parts = [(text, "/".join(path + [_step(fn)])) for fn in elem.iter("fn")
@@ -234,8 +244,10 @@ def _paragraph(p: ET.Element, following: list[ET.Element], ancestors: list[ET.El
     match = _says(text)
     if match is None:
         return None
-    if any(_tag(a) == "ack" or _end_matter_sec(a) for a in ancestors):
-        # Acknowledgements and funding paragraphs hold the statement among thanks and grants:
+    if _tag(p) == "funding-statement" or any(_tag(a) == "ack" or _end_matter_sec(a)
+                                             for a in ancestors):
+        # Acknowledgements and funding statements hold the statement among thanks and grants
+        # ("Funding: ... provided by Celgene. Other authors declare no competing interests."):
         # start at its sentence.
         starts = [m.end() for m in SENTENCE.finditer(text) if m.end() <= match.start()]
         text = text[starts[-1]:] if starts else text
