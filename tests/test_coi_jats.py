@@ -6,34 +6,129 @@ from pathlib import Path
 
 import pytest
 
-from harvester.enrich.coi_jats import JatsError, extract_coi
+from harvester.enrich.coi_jats import JatsCoi, JatsError, extract_coi, find_coi
 
 JATS = Path(__file__).parent / "fixtures" / "jats"
+ELIFE_FN = ('back/sec[@sec-type="additional-information"]/fn-group[@content-type="competing-'
+            'interest"]/fn[@fn-type="COI-statement"]')
 
 EXPECTED = {
-    "plos_fn_authornotes.xml": "SM has received consulting fees from Daiichi Sankyo and "
-                               "AstraZeneca. The other authors have declared that no competing "
-                               "interests exist.",
-    "bmc_notes_back.xml": "The authors declare that they have no competing interests.",
-    "springer_nested_ethics.xml": "Sofia Marchetti reports honoraria from Roche and Novartis. "
-                                  "Daniel K. Osei has no conflicts of interest to declare.",
-    "elsevier_untyped_sec.xml": "S.M. is an employee of and holds stock in Genentech, Inc. "
-                                "D.K.O. declares no competing interests.",
-    "fn_heading_paragraph.xml": "The authors declare that they have no competing interests.",
-    "epmc_fn_conflict_back.xml": "The authors have declared that no competing interests exist.",
-    "sec_type_coi.xml": "SM: advisory board for Bristol-Myers Squibb and MSD; research grant "
-                        "(institution) from Moderna. DKO: none.",
+    "plos_fn_authornotes.xml": (
+        ["SM has received consulting fees from Daiichi Sankyo and AstraZeneca. The other authors "
+         "have declared that no competing interests exist."],
+        ['front/article-meta/author-notes/fn[@fn-type="COI-statement"]']),
+    "bmc_notes_back.xml": (
+        ["The authors declare that they have no competing interests."],
+        ['back/notes[@notes-type="COI-statement"]']),
+    "springer_nested_ethics.xml": (
+        ["Sofia Marchetti reports honoraria from Roche and Novartis. Daniel K. Osei has no "
+         "conflicts of interest to declare."],
+        ['back/notes[@notes-type="ethics"]/notes[@notes-type="COI-statement"]']),
+    "elsevier_untyped_sec.xml": (
+        ["S.M. is an employee of and holds stock in Genentech, Inc. D.K.O. declares no competing "
+         "interests."],
+        ['body/sec[title="Declaration of interests"]']),
+    "fn_heading_paragraph.xml": (
+        ["The authors declare that they have no competing interests."],
+        ["back/fn-group/fn"]),
+    "epmc_fn_conflict_back.xml": (
+        ["The authors have declared that no competing interests exist."],
+        ['back/fn-group/fn[@fn-type="conflict"]']),
+    "sec_type_coi.xml": (
+        ["SM: advisory board for Bristol-Myers Squibb and MSD; research grant (institution) from "
+         "Moderna. DKO: none."],
+        ['back/sec[@sec-type="COI-statement"]']),
+    "elife_author_groups.xml": (
+        ["is a founder of and holds equity in Clonetrace AG",
+         "has received speaker fees from Vireo Bio\u2010Systems",
+         "No competing interests declared"],  # twice in the file, once here
+        [ELIFE_FN] * 3),
+    "bmc_declarations_typed_wrapper.xml": (
+        ["ML has received research funding (to the institution) from Natera and lecture fees "
+         "from Roche. The other authors declare that they have no competing interests."],
+        ['back/notes[@notes-type="COI-statement"]/sec[title="Competing interests"]']),
+    "authornotes_untyped_fn.xml": (
+        ["The authors declare they have no competing financial interests."],
+        ["front/article-meta/author-notes/fn"]),
+    "ack_and_funding_sec.xml": (
+        ["none declared.", "The authors declare no conflict of interest."],
+        ['body/sec[title="Funding"]/p', 'back/ack[title="Acknowledgements"]/p']),
+    "funding_statement_runon.xml": (
+        ["Amberline Therapeutics: Employment, Equity Ownership: PR, GT.",
+         "Other authors declare no competing interests."],
+        ["front/article-meta/author-notes/fn",
+         "front/article-meta/funding-group/funding-statement"]),
+    "scielo_label_pt.xml": (
+        ["Os autores declaram não haver conflito de interesses."],
+        ['front/article-meta/author-notes/fn[@fn-type="conflict"]']),
     "no_coi_commentary.xml": None,
+    "about_coi_no_statement.xml": None,
 }
 
 
-@pytest.mark.parametrize("name, statement", EXPECTED.items(), ids=EXPECTED.keys())
-def test_statement_found_without_its_heading(name, statement):
-    assert extract_coi((JATS / name).read_bytes()) == statement
+@pytest.mark.parametrize("name, expected", EXPECTED.items(), ids=EXPECTED.keys())
+def test_every_part_found_without_its_heading(name, expected):
+    xml = (JATS / name).read_bytes()
+    if expected is None:
+        assert find_coi(xml) is None
+        assert extract_coi(xml) is None
+        return
+    parts, elements = expected
+    assert find_coi(xml) == JatsCoi("\n\n".join(parts), tuple(parts), tuple(elements))
+    assert extract_coi(xml) == "\n\n".join(parts)
 
 
 def test_every_fixture_is_covered():
     assert sorted(p.name for p in JATS.glob("*.xml")) == sorted(EXPECTED)
+
+
+def article(back: str = "", body: str = "", notes: str = "", sub: str = "") -> bytes:
+    return (f'<article xmlns:xlink="http://www.w3.org/1999/xlink"><front><article-meta>'
+            f'<author-notes>{notes}</author-notes></article-meta></front><body>'
+            f'<sec><title>Results</title><p>Tumours shrank.</p></sec>{body}</body>'
+            f'<back>{back}</back>{sub}</article>').encode()
+
+
+@pytest.mark.parametrize("xml, parts, elements", [
+    # A heading alone in its paragraph takes the next paragraph.
+    (article(back="<ack><p><bold>Competing interests</bold></p><p>AB consults for Novo.</p>"
+                  "<p>We thank CD.</p></ack>"),
+     ["AB consults for Novo."], ["back/ack/p"]),
+    # A run-in label with plain text, and the statement stops at the next run-in label.
+    (article(back="<ack><p>Conflicts of interest: none. Data availability: on request.</p></ack>"),
+     ["none."], ["back/ack/p"]),
+    # A short standalone paragraph at the end of the body, recognised by its wording.
+    (article(body="<p>The authors have nothing to disclose.</p>"),
+     ["The authors have nothing to disclose."], ["body/p"]),
+    # Typed attributes in any case and spelling.
+    (article(back='<fn-group><fn fn-type="Conflict-Of-Interest"><p>None.</p></fn></fn-group>'),
+     ["None."], ['back/fn-group/fn[@fn-type="Conflict-Of-Interest"]']),
+    (article(back='<sec sec-type="coi"><title>Duality of interest</title><p>None.</p></sec>'),
+     ["None."], ['back/sec[@sec-type="coi"]']),
+    # The same text in the author notes and the back matter: once.
+    (article(notes="<fn><p>The authors declare no competing interests.</p></fn>",
+             back="<sec><title>Competing interests</title>"
+                  "<p>The authors declare no competing interests.</p></sec>"),
+     ["The authors declare no competing interests."], ["front/article-meta/author-notes/fn"]),
+])
+def test_shapes(xml, parts, elements):
+    coi = find_coi(xml)
+    assert coi is not None and list(coi.parts) == parts and list(coi.elements) == elements
+
+
+@pytest.mark.parametrize("xml", [
+    # Topic words in the body at large, in a table footnote, in an abstract: no statement.
+    article(body="<sec><title>Discussion</title><p>Competing interests may bias trials.</p></sec>"),
+    article(body='<sec><title>Methods</title><table-wrap><table-wrap-foot><fn><p>Conflict of '
+                 'interest as self-reported.</p></fn></table-wrap-foot></table-wrap></sec>'),
+    # A short line that only names the topic is a heading, and with nothing after it, nothing.
+    article(back="<ack><p><bold>Conflict of interest</bold></p></ack>"),
+    # A decision letter's statement is the editor's, not the authors'.
+    article(sub='<sub-article><back><fn fn-type="COI-statement"><p>The editor declares no '
+                'competing interests.</p></fn></back></sub-article>'),
+])
+def test_no_statement(xml):
+    assert find_coi(xml) is None
 
 
 @pytest.mark.parametrize("body, message", [

@@ -283,13 +283,21 @@ def _wording_allowed(elem: ET.Element, ancestors: list[ET.Element]) -> bool:
         return False
     if any(_end_matter_sec(a) for a in ancestors):
         return True
+    # A standalone paragraph: short, directly in <body> or alone in an untitled section, and
+    # after the body's sections, where end matter sits (an essay's opening paragraph is not).
     parent = ancestors[-1]
     if len(_text(elem)) > STANDALONE_MAX_CHARS:
         return False
     if _tag(parent) == "body":
-        return True
+        return not _sections_after(parent, elem)
     return (_tag(parent) == "sec" and not _title(parent) and parent.find("sec") is None
-            and len(parent.findall("p")) <= 2)
+            and len(parent.findall("p")) <= 2 and len(ancestors) >= 2
+            and _tag(ancestors[-2]) == "body" and not _sections_after(ancestors[-2], parent))
+
+
+def _sections_after(parent: ET.Element, child: ET.Element) -> bool:
+    siblings = list(parent)
+    return any(_tag(s) == "sec" for s in siblings[siblings.index(child) + 1:])
 
 
 def _end_matter_sec(elem: ET.Element) -> bool:
