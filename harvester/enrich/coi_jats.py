@@ -58,9 +58,12 @@ DECLARES = re.compile(
     r"\b(?:ha(?:s|ve)|had)\s+no\s+(?:relevant\s+)?financial\s+(?:interests?|relationships?)\b|"
     r"\bnothing\s+to\s+disclose\b",
     re.IGNORECASE)
-# A heading: short, and either names the topic or is a disclosure heading.
-DISCLOSURE_HEADING = re.compile(
-    r"^(?:authors?'?s?'?\s+|financial\s+|potential\s+)*disclosures?(?:\s+statements?)?$",
+# What a heading names besides the topic's phrases: "Disclosures", "Author disclosure statement",
+# "Funding support and author disclosures" (JACC), "Relationships and activities" (BMJ's ICMJE
+# heading), "COI statement".
+HEADING_TOPIC = re.compile(
+    r"\bdisclosures?\b|\b(?:financial\s+and\s+non-?financial\s+)?relationships?\s+and\s+"
+    r"activities\b|\bCOI\b",
     re.IGNORECASE)
 # The words a heading may hold besides the topic: "Disclosure of potential conflicts of
 # interest", "Conflict of Interest Statement", "Declaração de conflito de interesses".
@@ -69,7 +72,7 @@ HEADING_WORDS = {
     "of", "on", "regarding", "and", "&", "the", "potential", "possible", "relevant", "financial",
     "non-financial", "funding", "author", "authors", "author's", "authors'", "authors\u2019",
     "author\u2019s", "interest", "interests", "competing", "conflict", "conflicts", "any",
-    "declaração", "declaracion", "declaración", "déclaration", "des", "de", "du", "potentiels",
+    "source", "sources", "support", "statement", "declaração", "declaracion", "declaración", "déclaration", "des", "de", "du", "potentiels",
     "erklärung", "potenzielle", "potencial", "potenciales", "potenciais", "possíveis"}
 HEADING_MAX_WORDS = 10
 # What a "Disclosure" heading holds when it is a disclaimer, not a statement of interests.
@@ -77,6 +80,8 @@ DISCLAIMER = re.compile(
     r"\bviews\s+expressed\b|\bendorse(?:ment|d|s)?\b|\bdo(?:es)?\s+not\s+(?:necessarily\s+)?"
     r"(?:reflect|represent)\b|\bopinions?\s+(?:expressed|in\s+this)\b",
     re.IGNORECASE)
+# Springer Nature's note that closes its Declarations, sometimes inside the COI element.
+PUBLISHER_NOTE = re.compile(r"remains neutral with regard to jurisdictional claims", re.IGNORECASE)
 # A run-in label at the start of a paragraph: "Conflict of interest: none declared."
 RUN_IN = re.compile(r"^\s*([^:.;]{3,100}?)\s*[:.\u2014\u2013]\s*")
 # Run-in heading markup.
@@ -217,6 +222,12 @@ def _container(elem: ET.Element, path: list[str], ancestors: list[ET.Element]
     if heading is not None and not TOPIC.search(heading) \
             and DISCLAIMER.search(_blocks(elem, strip_label=True)):
         return None  # "Disclosure: the views expressed are the authors' own"
+    if _tag(elem) == "ack":
+        # Acknowledgements titled "Competing interests" (all the declarations poured into one
+        # <ack>): the first paragraph, and later ones only if they speak of interests.
+        lines = _blocks(elem, strip_label=True).split("\n")
+        text = "\n".join([lines[0]] + [line for line in lines[1:] if _says(line)])
+        return [(text, "/".join(path))] if text else None
     if _tag(elem) == "fn-group":
         # eLife: one footnote per author group; each is a part.
         parts = [(text, "/".join(path + [_step(fn)])) for fn in elem.iter("fn")
@@ -341,9 +352,7 @@ def _is_heading(text: str) -> bool:
     text = text.strip(" :.;\u2014\u2013\u00a0")
     if not text or len(text.split()) > HEADING_MAX_WORDS:
         return False
-    if DISCLOSURE_HEADING.match(text):
-        return True
-    match = TOPIC.search(text)
+    match = TOPIC.search(text) or HEADING_TOPIC.search(text)
     if match is None:
         return False
     rest = (text[:match.start()] + " " + text[match.end():]).lower().replace(",", " ").split()
@@ -366,7 +375,7 @@ def _blocks(elem: ET.Element, *, strip_label: bool) -> str:
             label = _label(p, text)
             if label is not None:
                 text = text[len(label):].lstrip(" :.;\u2014\u2013\u00a0")
-        if text:
+        if text and not PUBLISHER_NOTE.search(text):
             lines.append(text)
     return "\n".join(lines)
 
