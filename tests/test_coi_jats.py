@@ -105,6 +105,20 @@ def article(back: str = "", body: str = "", notes: str = "", sub: str = "") -> b
      ["None."], ['back/fn-group/fn[@fn-type="Conflict-Of-Interest"]']),
     (article(back='<sec sec-type="coi"><title>Duality of interest</title><p>None.</p></sec>'),
      ["None."], ['back/sec[@sec-type="coi"]']),
+    # A funding footnote that ends with the statement: from the statement's sentence on.
+    (article(back='<fn-group><fn fn-type="supported-by"><p>* This work was supported by the '
+                  'Cancer Society. The authors declare that they have no conflicts of interest '
+                  'with the contents of this article.</p></fn></fn-group>'),
+     ["The authors declare that they have no conflicts of interest with the contents of this "
+      "article."], ['back/fn-group/fn[@fn-type="supported-by"]']),
+    # "Disclosures" over several run-in labelled notes: only the COI one.
+    (article(body="<sec><title>Disclosures</title><p>Author contributions: AB wrote it.</p>"
+                  "<p>Financial disclosure: None to report.</p><p>Informed consent: obtained."
+                  "</p></sec>"),
+     ["None to report."], ['body/sec[title="Disclosures"]/p']),
+    # A bare "Disclosure" heading over interests.
+    (article(back="<sec><title>Disclosure</title><p>AB is an employee of Vantor Labs.</p></sec>"),
+     ["AB is an employee of Vantor Labs."], ['back/sec[title="Disclosure"]']),
     # The same text in the author notes and the back matter: once.
     (article(notes="<fn><p>The authors declare no competing interests.</p></fn>",
              back="<sec><title>Competing interests</title>"
@@ -123,6 +137,9 @@ def test_shapes(xml, parts, elements):
                  'interest as self-reported.</p></fn></table-wrap-foot></table-wrap></sec>'),
     # A short line that only names the topic is a heading, and with nothing after it, nothing.
     article(back="<ack><p><bold>Conflict of interest</bold></p></ack>"),
+    # A bare "Disclosure" heading over a note on where the work was presented (Hindawi).
+    article(back="<sec><title>Disclosure</title><p>This study was presented at the 8th "
+                 "International Conference on Psychiatry, Dhaka, 2015.</p></sec>"),
     # A decision letter's statement is the editor's, not the authors'.
     article(sub='<sub-article><back><fn fn-type="COI-statement"><p>The editor declares no '
                 'competing interests.</p></fn></back></sub-article>'),

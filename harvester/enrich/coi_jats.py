@@ -82,6 +82,12 @@ DISCLAIMER = re.compile(
     re.IGNORECASE)
 # Springer Nature's note that closes its Declarations, sometimes inside the COI element.
 PUBLISHER_NOTE = re.compile(r"remains neutral with regard to jurisdictional claims", re.IGNORECASE)
+# What the text under a bare "Disclosure(s)" heading speaks of when it declares interests.
+INTERESTS = re.compile(
+    r"\b(?:employ\w*|consult\w*|honorari\w*|stocks?|shares?|shareholders?|equity|patents?|"
+    r"royalt\w*|advis\w*|boards?|speakers?|fees?|grants?|paid|compensat\w*|relationships?|"
+    r"none|nothing|work(?:s|ing)\s+(?:at|for)|founder|owner|nil)\b",
+    re.IGNORECASE)
 # A run-in label at the start of a paragraph: "Conflict of interest: none declared."
 RUN_IN = re.compile(r"^\s*([^:.;]{3,100}?)\s*[:.\u2014\u2013]\s*")
 # Run-in heading markup.
@@ -93,7 +99,7 @@ STANDALONE_MAX_CHARS = 600
 WORDING_MAX_CHARS = 3000
 # A body section with a COI heading but more than this many paragraphs, or with subsections, is
 # a section about conflicts of interest, not a statement.
-SECTION_MAX_PARAGRAPHS = 6
+SECTION_MAX_PARAGRAPHS = 4
 # Where a statement inside a longer paragraph ends: the next sentence that thanks or names funding,
 # or opens with another run-in label ("Data and materials availability: ...").
 STOP = re.compile(
@@ -202,8 +208,9 @@ def _container(elem: ET.Element, path: list[str], ancestors: list[ET.Element]
     if not typed and heading is None:
         if _tag(elem) == "fn" and _wording_allowed(elem, ancestors):
             text = _blocks(elem, strip_label=True)
-            if text and len(text) <= WORDING_MAX_CHARS and _says(text):
-                return [(text, "/".join(path))]
+            match = _says(text) if len(text) <= WORDING_MAX_CHARS else None
+            if match:
+                return [(_from_statement(text, match, always=False), "/".join(path))]
         return None
     if typed and heading is None and (_title(elem) or any(
             _tag(c) in ("sec", "notes") for c in elem)):
@@ -216,12 +223,11 @@ def _container(elem: ET.Element, path: list[str], ancestors: list[ET.Element]
     if _tag(elem) == "sec" and _in_body(ancestors) and not typed:
         if elem.find("sec") is not None or len(elem.findall("p")) > SECTION_MAX_PARAGRAPHS:
             return None  # a section about conflicts of interest, not a statement
-        if not TOPIC.search(heading) and not any(_end_matter_sec(a) for a in ancestors) \
-                and not _says(_blocks(elem, strip_label=True)):
-            return None  # "Disclosure statement" in a Discussion section
-    if heading is not None and not TOPIC.search(heading) \
-            and DISCLAIMER.search(_blocks(elem, strip_label=True)):
-        return None  # "Disclosure: the views expressed are the authors' own"
+    if not typed and not TOPIC.search(heading) and sum(
+            1 for p in _paragraphs(elem) if RUN_IN_LABEL.match(_text(p))) >= 2:
+        return None  # "Disclosures" over "Author contributions: ...", "Financial disclosure: ..."
+    if not typed and not _holds_interests(heading, _blocks(elem, strip_label=True)):
+        return None
     if _tag(elem) == "ack":
         # Acknowledgements titled "Competing interests" (all the declarations poured into one
         # <ack>): the first paragraph, and later ones only if they speak of interests.
@@ -245,27 +251,44 @@ def _paragraph(p: ET.Element, following: list[ET.Element], ancestors: list[ET.El
     if label is not None:
         rest = text[len(label):].lstrip(" :.;\u2014\u2013\u00a0")
         if rest:
-            return _until_next_topic(rest), False
+            rest = _until_next_topic(rest)
+            return (rest, False) if _holds_interests(label, rest) else None
         nxt = following[0] if following else None
         if nxt is not None and _tag(nxt) == "p" and (body := _text(nxt)):
-            return body, True
+            return (body, True) if _holds_interests(label, body) else None
         return None
     if not _wording_allowed(p, ancestors) or len(text) > WORDING_MAX_CHARS:
         return None
     match = _says(text)
     if match is None:
         return None
-    if _tag(p) == "funding-statement" or any(_tag(a) == "ack" or _end_matter_sec(a)
-                                             for a in ancestors):
-        # Acknowledgements and funding statements hold the statement among thanks and grants
-        # ("Funding: ... provided by Celgene. Other authors declare no competing interests."):
-        # start at its sentence.
-        starts = [m.end() for m in SENTENCE.finditer(text) if m.end() <= match.start()]
-        text = text[starts[-1]:] if starts else text
-        label = RUN_IN.match(text)
-        if label and _is_heading(label.group(1)):
-            text = text[label.end():]
-    return _until_next_topic(text), False
+    among_thanks = _tag(p) == "funding-statement" or any(
+        _tag(a) == "ack" or _end_matter_sec(a) for a in ancestors)
+    return _until_next_topic(_from_statement(text, match, always=among_thanks)), False
+
+
+def _from_statement(text: str, match: re.Match, *, always: bool) -> str:
+    """text from the sentence of the COI wording on, when it sits among thanks and grants
+    ("Funding: ... provided by Celgene. Other authors declare no competing interests."): always
+    in acknowledgements and funding statements, elsewhere when text opens with thanks or
+    funding."""
+    if not always and not STOP.match(text.lstrip("*\u2020\u2021\u00a7 ")):
+        return text
+    starts = [m.end() for m in SENTENCE.finditer(text) if m.end() <= match.start()]
+    text = text[starts[-1]:] if starts else text
+    label = RUN_IN.match(text)
+    if label and _is_heading(label.group(1)):
+        text = text[label.end():]
+    return text
+
+
+def _holds_interests(heading: str, text: str) -> bool:
+    """Whether text under heading is a COI statement. A heading that names the topic says so;
+    a bare "Disclosure(s)" heading also tops disclaimers and notes on where the work was
+    presented (Hindawi), so its text must speak of interests."""
+    if TOPIC.search(heading):
+        return True
+    return not DISCLAIMER.search(text) and bool(_says(text) or INTERESTS.search(text))
 
 
 def _until_next_topic(text: str) -> str:
