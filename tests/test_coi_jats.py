@@ -119,6 +119,19 @@ def article(back: str = "", body: str = "", notes: str = "", sub: str = "") -> b
     # A bare "Disclosure" heading over interests.
     (article(back="<sec><title>Disclosure</title><p>AB is an employee of Vantor Labs.</p></sec>"),
      ["AB is an employee of Vantor Labs."], ['back/sec[title="Disclosure"]']),
+    # A typed paragraph in the author notes (JAMA Network), beside a typed footnote.
+    (article(notes='<fn fn-type="conflict"><p>No competing interests.</p></fn><p content-type='
+                   '"COI-statement"><bold>Conflict of Interest Disclosures:</bold> Dr Roe reported '
+                   'grants from Aldren.</p>'),
+     ["No competing interests.", "Dr Roe reported grants from Aldren."],
+     ['front/article-meta/author-notes/fn[@fn-type="conflict"]',
+      'front/article-meta/author-notes/p[@content-type="COI-statement"]']),
+    # A disclosure statement that also disclaims (Taylor & Francis).
+    (article(back="<sec><title>Disclosure statement</title><p>No potential conflict of interest "
+                  "was reported by the authors. The views expressed are those of the authors."
+                  "</p></sec>"),
+     ["No potential conflict of interest was reported by the authors. The views expressed are "
+      "those of the authors."], ['back/sec[title="Disclosure statement"]']),
     # The same text in the author notes and the back matter: once.
     (article(notes="<fn><p>The authors declare no competing interests.</p></fn>",
              back="<sec><title>Competing interests</title>"

@@ -247,6 +247,11 @@ def _paragraph(p: ET.Element, following: list[ET.Element], ancestors: list[ET.El
                ) -> tuple[str, bool] | None:
     """(text, whether it is the next paragraph's) for a paragraph that is a statement."""
     text = _text(p)
+    if any(TYPED_VALUE.match(p.get(a) or "") for a in TYPE_ATTRS):
+        # <p content-type="COI-statement"> in the author notes (JAMA Network).
+        label = _label(p, text)
+        rest = text[len(label):].lstrip(" :.;\u2014\u2013\u00a0") if label else text
+        return (rest, False) if rest else None
     label = _label(p, text)
     if label is not None:
         rest = text[len(label):].lstrip(" :.;\u2014\u2013\u00a0")
@@ -286,9 +291,9 @@ def _holds_interests(heading: str, text: str) -> bool:
     """Whether text under heading is a COI statement. A heading that names the topic says so;
     a bare "Disclosure(s)" heading also tops disclaimers and notes on where the work was
     presented (Hindawi), so its text must speak of interests."""
-    if TOPIC.search(heading):
+    if TOPIC.search(heading) or _says(text):
         return True
-    return not DISCLAIMER.search(text) and bool(_says(text) or INTERESTS.search(text))
+    return not DISCLAIMER.search(text) and bool(INTERESTS.search(text))
 
 
 def _until_next_topic(text: str) -> str:
