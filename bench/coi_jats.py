@@ -1,6 +1,6 @@
 """Bench: the COI statement found in real JATS full texts, find_coi against the old extract_coi.
 
-    python bench/coi_jats.py                        # bench/coi/jats_manifest.jsonl, else the devset's
+    python bench/coi_jats.py               # bench/coi/jats_manifest.jsonl, else the devset's
     python bench/coi_jats.py path/to/manifest.jsonl --details
 
 The manifest has one JSON object per line: id, publisher, source {repo, path, commit}, optional
@@ -39,7 +39,8 @@ from pathlib import Path
 from harvester.enrich.coi_jats import JatsError, find_coi
 
 ROOT = Path(__file__).resolve().parent.parent
-MANIFESTS = [ROOT / "bench" / "coi" / "jats_manifest.jsonl", Path("/work/devset/jats_manifest.jsonl")]
+MANIFESTS = [ROOT / "bench" / "coi" / "jats_manifest.jsonl",
+             Path("/work/devset/jats_manifest.jsonl")]
 MIRRORS = Path("/work/.mirror")  # where `fetch` puts repository snapshots: owner+name/repo
 BASELINE_COMMIT = "4932716"
 GOAL_FOUND = 0.98

@@ -132,6 +132,9 @@ def article(back: str = "", body: str = "", notes: str = "", sub: str = "") -> b
                   "</p></sec>"),
      ["No potential conflict of interest was reported by the authors. The views expressed are "
       "those of the authors."], ['back/sec[title="Disclosure statement"]']),
+    # A numbered heading.
+    (article(back="<sec><title>7. Conflicts of Interest</title><p>None.</p></sec>"),
+     ["None."], ['back/sec[title="7. Conflicts of Interest"]']),
     # The same text in the author notes and the back matter: once.
     (article(notes="<fn><p>The authors declare no competing interests.</p></fn>",
              back="<sec><title>Competing interests</title>"

@@ -24,15 +24,16 @@ from dataclasses import dataclass
 from html.entities import name2codepoint
 from xml.etree import ElementTree as ET
 
-# Attributes that type an element as a COI statement, and the values that do (case-insensitive,
-# compared without punctuation: "COI-statement", "conflict", "competing-interests",
-# "conflict-of-interest", "coi", "competing-interest-statement", "duality-of-interest").
+# Attributes that type an element as a COI statement, and the values that do, in any case:
+# "COI-statement", "coi", "conflict", "conflict-of-interest", "competing-interests",
+# "competing-interest-statement" (bioRxiv), "duality-of-interest"; not PLOS's "con"
+# (contributions) or "financial-disclosure" (funding).
 TYPE_ATTRS = ("fn-type", "notes-type", "sec-type", "content-type")
 TYPED_VALUE = re.compile(r"^(?:coi|.*conflict|.*compet|.*interest|.*dualit)", re.IGNORECASE)
 # Elements skipped with everything inside them.
 SKIP = {"sub-article", "response", "abstract", "trans-abstract", "ref-list", "table-wrap",
         "table-wrap-group", "fig", "fig-group", "glossary", "supplementary-material",
-        "journal-meta", "contrib-group", "kwd-group", "title-group"}
+        "journal-meta", "kwd-group", "title-group"}
 # Elements that can hold a whole statement under a heading or type.
 CONTAINERS = {"fn", "notes", "sec", "ack", "fn-group", "boxed-text", "app"}
 # Where a heading-less paragraph may be taken for its wording alone.
@@ -72,9 +73,12 @@ HEADING_WORDS = {
     "of", "on", "regarding", "and", "&", "the", "potential", "possible", "relevant", "financial",
     "non-financial", "funding", "author", "authors", "author's", "authors'", "authors\u2019",
     "author\u2019s", "interest", "interests", "competing", "conflict", "conflicts", "any",
-    "source", "sources", "support", "statement", "declaração", "declaracion", "declaración", "déclaration", "des", "de", "du", "potentiels",
-    "erklärung", "potenzielle", "potencial", "potenciales", "potenciais", "possíveis"}
+    "source", "sources", "support", "declaração", "declaracion", "declaración", "déclaration",
+    "des", "de", "du", "potentiels", "erklärung", "potenzielle", "potencial", "potenciales",
+    "potenciais", "possíveis"}
 HEADING_MAX_WORDS = 10
+# A heading's numbering: "7. Conflict of interest", "IV. Disclosures", "A. Competing interests".
+NUMBERING = re.compile(r"^\s*(?:\d+(?:\.\d+)*\.?|[IVX]+\.|[A-Z]\.)\s+")
 # What a "Disclosure" heading holds when it is a disclaimer, not a statement of interests.
 DISCLAIMER = re.compile(
     r"\bviews\s+expressed\b|\bendorse(?:ment|d|s)?\b|\bdo(?:es)?\s+not\s+(?:necessarily\s+)?"
@@ -155,16 +159,20 @@ def _parse(xml: bytes) -> ET.Element:
     parser.entity.update(ENTITIES)
     try:
         parser.feed(xml)
-        return parser.close()
+        root = parser.close()
     except ET.ParseError as e:
         raise JatsError(f"malformed JATS XML ({e})") from None
+    for elem in root.iter():
+        if "}" in elem.tag:  # a namespaced JATS (<j:article xmlns:j="...">) reads like any other
+            elem.tag = elem.tag.rsplit("}", 1)[1]
+    return root
 
 
 def _article(root: ET.Element) -> ET.Element:
-    if _tag(root) == "article":
+    if root.tag == "article":
         return root
     for elem in root.iter():
-        if _tag(elem) == "article":
+        if elem.tag == "article":
             return elem
     raise JatsError(f"<{root.tag}> holds no <article>")
 
@@ -172,10 +180,10 @@ def _article(root: ET.Element) -> ET.Element:
 def _walk(elem: ET.Element, path: list[str], ancestors: list[ET.Element],
           found: list[tuple[str, str]]) -> None:
     """Depth-first, in document order; an element taken whole is not searched further."""
-    children = [c for c in elem if isinstance(c.tag, str)]
+    children = list(elem)
     skip_next = False
     for i, child in enumerate(children):
-        tag = _tag(child)
+        tag = child.tag
         if tag in SKIP:
             continue
         if skip_next:
@@ -206,21 +214,21 @@ def _container(elem: ET.Element, path: list[str], ancestors: list[ET.Element]
     typed = any(TYPED_VALUE.match(elem.get(a) or "") for a in TYPE_ATTRS)
     heading = _heading(elem)
     if not typed and heading is None:
-        if _tag(elem) == "fn" and _wording_allowed(elem, ancestors):
+        if elem.tag == "fn" and _wording_allowed(elem, ancestors):
             text = _blocks(elem, strip_label=True)
             match = _says(text) if len(text) <= WORDING_MAX_CHARS else None
             if match:
                 return [(_from_statement(text, match, always=False), "/".join(path))]
         return None
     if typed and heading is None and (_title(elem) or any(
-            _tag(c) in ("sec", "notes") for c in elem)):
+            c.tag in ("sec", "notes") for c in elem)):
         # A typed wrapper, titled "Declarations" or holding titled sections for ethics, consent
         # and competing interests (BMC): its COI section or paragraph is inside.
         inner: list[tuple[str, str]] = []
         _walk(elem, path, ancestors, inner)
         if inner:
             return inner
-    if _tag(elem) == "sec" and _in_body(ancestors) and not typed:
+    if elem.tag == "sec" and _in_body(ancestors) and not typed:
         if elem.find("sec") is not None or len(elem.findall("p")) > SECTION_MAX_PARAGRAPHS:
             return None  # a section about conflicts of interest, not a statement
     if not typed and not TOPIC.search(heading) and sum(
@@ -228,13 +236,13 @@ def _container(elem: ET.Element, path: list[str], ancestors: list[ET.Element]
         return None  # "Disclosures" over "Author contributions: ...", "Financial disclosure: ..."
     if not typed and not _holds_interests(heading, _blocks(elem, strip_label=True)):
         return None
-    if _tag(elem) == "ack":
+    if elem.tag == "ack":
         # Acknowledgements titled "Competing interests" (all the declarations poured into one
         # <ack>): the first paragraph, and later ones only if they speak of interests.
         lines = _blocks(elem, strip_label=True).split("\n")
         text = "\n".join([lines[0]] + [line for line in lines[1:] if _says(line)])
         return [(text, "/".join(path))] if text else None
-    if _tag(elem) == "fn-group":
+    if elem.tag == "fn-group":
         # eLife: one footnote per author group; each is a part.
         parts = [(text, "/".join(path + [_step(fn)])) for fn in elem.iter("fn")
                  if (text := _blocks(fn, strip_label=True))]
@@ -259,7 +267,7 @@ def _paragraph(p: ET.Element, following: list[ET.Element], ancestors: list[ET.El
             rest = _until_next_topic(rest)
             return (rest, False) if _holds_interests(label, rest) else None
         nxt = following[0] if following else None
-        if nxt is not None and _tag(nxt) == "p" and (body := _text(nxt)):
+        if nxt is not None and nxt.tag == "p" and (body := _text(nxt)):
             return (body, True) if _holds_interests(label, body) else None
         return None
     if not _wording_allowed(p, ancestors) or len(text) > WORDING_MAX_CHARS:
@@ -267,8 +275,8 @@ def _paragraph(p: ET.Element, following: list[ET.Element], ancestors: list[ET.El
     match = _says(text)
     if match is None:
         return None
-    among_thanks = _tag(p) == "funding-statement" or any(
-        _tag(a) == "ack" or _end_matter_sec(a) for a in ancestors)
+    among_thanks = p.tag == "funding-statement" or any(
+        a.tag == "ack" or _end_matter_sec(a) for a in ancestors)
     return _until_next_topic(_from_statement(text, match, always=among_thanks)), False
 
 
@@ -315,8 +323,8 @@ def _says(text: str) -> re.Match | None:
 
 def _wording_allowed(elem: ET.Element, ancestors: list[ET.Element]) -> bool:
     """Whether elem sits where a heading-less statement can stand."""
-    tags = [_tag(a) for a in ancestors]
-    if _tag(elem) == "fn" or any(t in MATTER for t in tags):
+    tags = [a.tag for a in ancestors]
+    if elem.tag == "fn" or any(t in MATTER for t in tags):
         return True
     if "body" not in tags:
         return False
@@ -327,24 +335,24 @@ def _wording_allowed(elem: ET.Element, ancestors: list[ET.Element]) -> bool:
     parent = ancestors[-1]
     if len(_text(elem)) > STANDALONE_MAX_CHARS:
         return False
-    if _tag(parent) == "body":
+    if parent.tag == "body":
         return not _sections_after(parent, elem)
-    return (_tag(parent) == "sec" and not _title(parent) and parent.find("sec") is None
+    return (parent.tag == "sec" and not _title(parent) and parent.find("sec") is None
             and len(parent.findall("p")) <= 2 and len(ancestors) >= 2
-            and _tag(ancestors[-2]) == "body" and not _sections_after(ancestors[-2], parent))
+            and ancestors[-2].tag == "body" and not _sections_after(ancestors[-2], parent))
 
 
 def _sections_after(parent: ET.Element, child: ET.Element) -> bool:
     siblings = list(parent)
-    return any(_tag(s) == "sec" for s in siblings[siblings.index(child) + 1:])
+    return any(s.tag == "sec" for s in siblings[siblings.index(child) + 1:])
 
 
 def _end_matter_sec(elem: ET.Element) -> bool:
-    return _tag(elem) == "sec" and bool(END_MATTER_TITLE.match(_title(elem)))
+    return elem.tag == "sec" and bool(END_MATTER_TITLE.match(_title(elem)))
 
 
 def _in_body(ancestors: list[ET.Element]) -> bool:
-    return any(_tag(a) == "body" for a in ancestors)
+    return any(a.tag == "body" for a in ancestors)
 
 
 def _heading(elem: ET.Element) -> str | None:
@@ -354,15 +362,15 @@ def _heading(elem: ET.Element) -> str | None:
         child = elem.find(name)
         if child is not None and _is_heading(_text(child)):
             return _text(child)
-    first = next((c for c in elem if _tag(c) == "p"), None)
-    if first is not None and _tag(elem) == "fn":
+    first = next((c for c in elem if c.tag == "p"), None)
+    if first is not None and elem.tag == "fn":
         return _label(first, _text(first))
     return None
 
 
 def _label(p: ET.Element, text: str) -> str | None:
     """A COI heading that opens paragraph p: a bold/italic run-in label or plain "Heading:"."""
-    if len(p) and _tag(p[0]) in LABEL_TAGS and not (p.text or "").strip():
+    if len(p) and p[0].tag in LABEL_TAGS and not (p.text or "").strip():
         label = _text(p[0])
         if _is_heading(label):
             return label
@@ -377,7 +385,7 @@ def _label(p: ET.Element, text: str) -> str | None:
 def _is_heading(text: str) -> bool:
     """Whether text names the topic without saying anything: "Competing interests", not
     "None declared" or "The authors declare no conflict of interest"."""
-    text = text.strip(" :.;\u2014\u2013\u00a0")
+    text = NUMBERING.sub("", text).strip(" :.;*\u2020\u2021\u2014\u2013\u00a0")
     if not text or len(text.split()) > HEADING_MAX_WORDS:
         return False
     match = TOPIC.search(text) or HEADING_TOPIC.search(text)
@@ -392,7 +400,7 @@ def _blocks(elem: ET.Element, *, strip_label: bool) -> str:
     label removed from the first one, a heading-only paragraph dropped."""
     paragraphs = list(_paragraphs(elem))
     if not paragraphs:
-        lines = [_text(c) for c in elem if _tag(c) not in ("title", "label")]
+        lines = [_text(c) for c in elem if c.tag not in ("title", "label")]
         lead = _text_of(elem.text)
         paragraphs_text = [t for t in [lead, *lines] if t]
         return "\n".join(paragraphs_text)
@@ -411,7 +419,7 @@ def _blocks(elem: ET.Element, *, strip_label: bool) -> str:
 def _paragraphs(elem: ET.Element):
     """The outermost <p> elements under elem, in document order, skipping titles and SKIP."""
     for child in elem:
-        tag = _tag(child)
+        tag = child.tag
         if tag == "p":
             yield child
         elif tag not in SKIP and tag not in ("title", "label"):
@@ -425,7 +433,7 @@ def _title(elem: ET.Element) -> str:
 
 def _step(elem: ET.Element) -> str:
     """One readable path step: the tag, with its type attribute or else its title."""
-    tag = _tag(elem)
+    tag = elem.tag
     for attr in TYPE_ATTRS:
         value = elem.get(attr)
         if value:
@@ -434,11 +442,6 @@ def _step(elem: ET.Element) -> str:
     if title:
         return f'{tag}[title="{title}"]'
     return tag
-
-
-def _tag(elem: ET.Element) -> str:
-    tag = elem.tag
-    return tag.rsplit("}", 1)[-1] if isinstance(tag, str) and "}" in tag else tag
 
 
 def _text(elem: ET.Element) -> str:
