@@ -132,6 +132,11 @@ def article(back: str = "", body: str = "", notes: str = "", sub: str = "") -> b
                   "</p></sec>"),
      ["No potential conflict of interest was reported by the authors. The views expressed are "
       "those of the authors."], ['back/sec[title="Disclosure statement"]']),
+    # Author notes that run from contributions into the statement.
+    (article(notes="<fn><p>Author contributions: AB designed the study. The authors declare no "
+                   "competing financial interests.</p></fn>"),
+     ["The authors declare no competing financial interests."],
+     ["front/article-meta/author-notes/fn"]),
     # A numbered heading.
     (article(back="<sec><title>7. Conflicts of Interest</title><p>None.</p></sec>"),
      ["None."], ['back/sec[title="7. Conflicts of Interest"]']),
@@ -156,6 +161,9 @@ def test_shapes(xml, parts, elements):
     # A bare "Disclosure" heading over a note on where the work was presented (Hindawi).
     article(back="<sec><title>Disclosure</title><p>This study was presented at the 8th "
                  "International Conference on Psychiatry, Dhaka, 2015.</p></sec>"),
+    # A list of abbreviations in a footnote.
+    article(back="<fn-group><fn><p>Abbreviations: COI, conflict of interest; CI, confidence "
+                 "interval.</p></fn></fn-group>"),
     # A decision letter's statement is the editor's, not the authors'.
     article(sub='<sub-article><back><fn fn-type="COI-statement"><p>The editor declares no '
                 'competing interests.</p></fn></back></sub-article>'),

@@ -112,6 +112,7 @@ STOP = re.compile(
     r"this\s+(?:work|study|research|project|article)\s+(?:was|is|has\s+been)\s+"
     r"(?:\w+\s+)?(?:supported|funded|financed)\b)",
     re.IGNORECASE)
+ABBREVIATIONS = re.compile(r"^\W*(?:list\s+of\s+)?abbreviations?\b", re.IGNORECASE)
 RUN_IN_LABEL = re.compile(r"^([A-Z][\w'\u2019-]*(?:\s+[\w'\u2019&-]+){0,4})\s*:\s")
 SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z\u00c0-\u00de])")
 # Entities JATS files use by name that XML itself does not define.
@@ -215,10 +216,9 @@ def _container(elem: ET.Element, path: list[str], ancestors: list[ET.Element]
     heading = _heading(elem)
     if not typed and heading is None:
         if elem.tag == "fn" and _wording_allowed(elem, ancestors):
-            text = _blocks(elem, strip_label=True)
-            match = _says(text) if len(text) <= WORDING_MAX_CHARS else None
-            if match:
-                return [(_from_statement(text, match, always=False), "/".join(path))]
+            text = _by_wording(_blocks(elem, strip_label=True), among_thanks=False)
+            if text:
+                return [(text, "/".join(path))]
         return None
     if typed and heading is None and (_title(elem) or any(
             c.tag in ("sec", "notes") for c in elem)):
@@ -270,29 +270,35 @@ def _paragraph(p: ET.Element, following: list[ET.Element], ancestors: list[ET.El
         if nxt is not None and nxt.tag == "p" and (body := _text(nxt)):
             return (body, True) if _holds_interests(label, body) else None
         return None
-    if not _wording_allowed(p, ancestors) or len(text) > WORDING_MAX_CHARS:
-        return None
-    match = _says(text)
-    if match is None:
+    if not _wording_allowed(p, ancestors):
         return None
     among_thanks = p.tag == "funding-statement" or any(
         a.tag == "ack" or _end_matter_sec(a) for a in ancestors)
-    return _until_next_topic(_from_statement(text, match, always=among_thanks)), False
+    text = _by_wording(text, among_thanks=among_thanks)
+    return (text, False) if text else None
 
 
-def _from_statement(text: str, match: re.Match, *, always: bool) -> str:
-    """text from the sentence of the COI wording on, when it sits among thanks and grants
+def _by_wording(text: str, *, among_thanks: bool) -> str | None:
+    """The statement a heading-less text makes by its wording, or None.
+
+    It starts at the sentence of the COI wording when the text sits among thanks and grants
     ("Funding: ... provided by Celgene. Other authors declare no competing interests."): always
-    in acknowledgements and funding statements, elsewhere when text opens with thanks or
-    funding."""
-    if not always and not STOP.match(text.lstrip("*\u2020\u2021\u00a7 ")):
-        return text
-    starts = [m.end() for m in SENTENCE.finditer(text) if m.end() <= match.start()]
-    text = text[starts[-1]:] if starts else text
-    label = RUN_IN.match(text)
-    if label and _is_heading(label.group(1)):
-        text = text[label.end():]
-    return text
+    in acknowledgements and funding statements, elsewhere when the text opens with thanks,
+    funding or another end-matter label. It ends before the next sentence that thanks, names
+    funding or opens another label. A list of abbreviations ("COI, conflict of interest") is
+    no statement."""
+    match = _says(text) if len(text) <= WORDING_MAX_CHARS else None
+    if match is None or ABBREVIATIONS.match(text):
+        return None
+    label = RUN_IN_LABEL.match(text)
+    if among_thanks or STOP.match(text.lstrip("*\u2020\u2021\u00a7 ")) \
+            or (label and END_MATTER_TITLE.match(label.group(1))):
+        starts = [m.end() for m in SENTENCE.finditer(text) if m.end() <= match.start()]
+        text = text[starts[-1]:] if starts else text
+        label = RUN_IN.match(text)
+        if label and _is_heading(label.group(1)):
+            text = text[label.end():]
+    return _until_next_topic(text) or None
 
 
 def _holds_interests(heading: str, text: str) -> bool:
