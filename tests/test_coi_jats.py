@@ -161,6 +161,9 @@ def test_shapes(xml, parts, elements):
     # A bare "Disclosure" heading over a note on where the work was presented (Hindawi).
     article(back="<sec><title>Disclosure</title><p>This study was presented at the 8th "
                  "International Conference on Psychiatry, Dhaka, 2015.</p></sec>"),
+    # An appendix questionnaire in the back matter.
+    article(back="<app-group><app><title>Appendix A</title><p>Q7. Do you have conflicts of "
+                 "interest with the sponsor?</p></app></app-group>"),
     # A list of abbreviations in a footnote.
     article(back="<fn-group><fn><p>Abbreviations: COI, conflict of interest; CI, confidence "
                  "interval.</p></fn></fn-group>"),

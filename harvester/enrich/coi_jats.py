@@ -41,7 +41,8 @@ MATTER = {"author-notes", "back", "ack", "fn", "fn-group", "notes", "funding-gro
 END_MATTER_TITLE = re.compile(
     r"^\s*(?:acknowledge?ments?|funding|financial support|sources? of funding|"
     r"author(?:s'?|'s)? contributions?|declarations?|ethics|ethical|additional information|"
-    r"statements?|notes?|footnotes?|compliance with ethical standards|data availability)",
+    r"statements?|notes?|footnotes?|compliance with ethical standards|data availability|"
+    r"(?:author|article)\s+information|consent)",
     re.IGNORECASE)
 # A COI topic: the noun phrases a statement or its heading uses.
 TOPIC = re.compile(
@@ -330,6 +331,12 @@ def _says(text: str) -> re.Match | None:
 def _wording_allowed(elem: ET.Element, ancestors: list[ET.Element]) -> bool:
     """Whether elem sits where a heading-less statement can stand."""
     tags = [a.tag for a in ancestors]
+    # Appendices and the back matter's own sections ("Appendix A: questionnaire") read like the
+    # body: only an end-matter section's paragraphs speak for themselves there.
+    inner = next((a for a in reversed(ancestors) if a.tag in ("app", "boxed-text")
+                  or (a.tag == "sec" and _title(a))), None)
+    if inner is not None and "back" in tags and elem.tag != "fn":
+        return _end_matter_sec(inner)
     if elem.tag == "fn" or any(t in MATTER for t in tags):
         return True
     if "body" not in tags:
