@@ -217,7 +217,7 @@ def _container(elem: ET.Element, path: list[str], ancestors: list[ET.Element]
     heading = _heading(elem)
     if not typed and heading is None:
         if elem.tag == "fn" and _wording_allowed(elem, ancestors):
-            text = _by_wording(_blocks(elem, strip_label=True), among_thanks=False)
+            text = _by_wording(_blocks(elem), among_thanks=False)
             if text:
                 return [(text, "/".join(path))]
         return None
@@ -235,20 +235,20 @@ def _container(elem: ET.Element, path: list[str], ancestors: list[ET.Element]
     if not typed and not TOPIC.search(heading) and sum(
             1 for p in _paragraphs(elem) if RUN_IN_LABEL.match(_text(p))) >= 2:
         return None  # "Disclosures" over "Author contributions: ...", "Financial disclosure: ..."
-    if not typed and not _holds_interests(heading, _blocks(elem, strip_label=True)):
+    text = _blocks(elem)
+    if not typed and not _holds_interests(heading, text):
         return None
     if elem.tag == "ack":
         # Acknowledgements titled "Competing interests" (all the declarations poured into one
         # <ack>): the first paragraph, and later ones only if they speak of interests.
-        lines = _blocks(elem, strip_label=True).split("\n")
+        lines = text.split("\n")
         text = "\n".join([lines[0]] + [line for line in lines[1:] if _says(line)])
         return [(text, "/".join(path))] if text else None
     if elem.tag == "fn-group":
         # eLife: one footnote per author group; each is a part.
         parts = [(text, "/".join(path + [_step(fn)])) for fn in elem.iter("fn")
-                 if (text := _blocks(fn, strip_label=True))]
+                 if (text := _blocks(fn))]
         return parts or None
-    text = _blocks(elem, strip_label=True)
     return [(text, "/".join(path))] if text else None
 
 
@@ -408,19 +408,21 @@ def _is_heading(text: str) -> bool:
     return all(word in HEADING_WORDS for word in rest)
 
 
-def _blocks(elem: ET.Element, *, strip_label: bool) -> str:
+def _blocks(elem: ET.Element) -> str:
     """The element's text without its title and label: one line per paragraph, a run-in COI
     label removed from the first one, a heading-only paragraph dropped."""
     paragraphs = list(_paragraphs(elem))
-    if not paragraphs:
-        lines = [_text(c) for c in elem if c.tag not in ("title", "label")]
-        lead = _text_of(elem.text)
-        paragraphs_text = [t for t in [lead, *lines] if t]
-        return "\n".join(paragraphs_text)
+    if not paragraphs:  # <fn>The authors declare ...</fn>, a <list> with no <p>
+        pieces = [elem.text or ""]
+        for child in elem:
+            if child.tag not in ("title", "label"):
+                pieces.extend(child.itertext())
+            pieces.append(child.tail or "")
+        return " ".join("".join(pieces).split())
     lines = []
     for n, p in enumerate(paragraphs):
         text = _text(p)
-        if strip_label and n == 0:
+        if n == 0:
             label = _label(p, text)
             if label is not None:
                 text = text[len(label):].lstrip(" :.;\u2014\u2013\u00a0")
@@ -459,10 +461,6 @@ def _step(elem: ET.Element) -> str:
 
 def _text(elem: ET.Element) -> str:
     return " ".join("".join(elem.itertext()).split())
-
-
-def _text_of(text: str | None) -> str:
-    return " ".join((text or "").split())
 
 
 def _key(text: str) -> str:
