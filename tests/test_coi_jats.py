@@ -137,6 +137,11 @@ def article(back: str = "", body: str = "", notes: str = "", sub: str = "") -> b
                    "competing financial interests.</p></fn>"),
      ["The authors declare no competing financial interests."],
      ["front/article-meta/author-notes/fn"]),
+    # The last paragraph of the body's last section, before the supplementary material.
+    (article(body='<sec><title>5 Discussion</title><p>It works.</p><p><italic>Conflict of '
+                  'Interest</italic>: none declared.</p></sec><sec sec-type="supplementary-'
+                  'material"><title>Supplementary Material</title></sec>'),
+     ["none declared."], ['body/sec[title="5 Discussion"]/p']),
     # A numbered heading.
     (article(back="<sec><title>7. Conflicts of Interest</title><p>None.</p></sec>"),
      ["None."], ['back/sec[title="7. Conflicts of Interest"]']),
@@ -161,6 +166,10 @@ def test_shapes(xml, parts, elements):
     # A bare "Disclosure" heading over a note on where the work was presented (Hindawi).
     article(back="<sec><title>Disclosure</title><p>This study was presented at the 8th "
                  "International Conference on Psychiatry, Dhaka, 2015.</p></sec>"),
+    # A run-in subheading in a review's Results, with more sections after it.
+    article(body="<sec><title>Findings</title><p><bold>Conflicts of interest.</bold> Of 120 "
+                 "trials, 45 reported industry payments to authors.</p></sec>"
+                 "<sec><title>Discussion</title><p>Payments were common.</p></sec>"),
     # An appendix questionnaire in the back matter.
     article(back="<app-group><app><title>Appendix A</title><p>Q7. Do you have conflicts of "
                  "interest with the sponsor?</p></app></app-group>"),

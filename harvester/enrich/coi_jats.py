@@ -42,7 +42,8 @@ END_MATTER_TITLE = re.compile(
     r"^\s*(?:acknowledge?ments?|funding|financial support|sources? of funding|"
     r"author(?:s'?|'s)? contributions?|declarations?|ethics|ethical|additional information|"
     r"statements?|notes?|footnotes?|compliance with ethical standards|data availability|"
-    r"(?:author|article)\s+information|consent)",
+    r"(?:author|article)\s+information|consent|supplementary|supporting\s+information|"
+    r"abbreviations)",
     re.IGNORECASE)
 # A COI topic: the noun phrases a statement or its heading uses.
 TOPIC = re.compile(
@@ -263,6 +264,8 @@ def _paragraph(p: ET.Element, following: list[ET.Element], ancestors: list[ET.El
         return (rest, False) if rest else None
     label = _label(p, text)
     if label is not None:
+        if not _label_allowed(p, ancestors):
+            return None
         rest = text[len(label):].lstrip(" :.;\u2014\u2013\u00a0")
         if rest:
             rest = _until_next_topic(rest)
@@ -360,8 +363,31 @@ def _sections_after(parent: ET.Element, child: ET.Element) -> bool:
     return any(s.tag == "sec" for s in siblings[siblings.index(child) + 1:])
 
 
+def _label_allowed(p: ET.Element, ancestors: list[ET.Element]) -> bool:
+    """Whether a paragraph opening with a COI label can be the statement: anywhere but in the
+    body's own sections, where it must come after them ("Conflicts of interest. Of 120 trials,
+    45 ..." in a review's Results is a run-in subheading)."""
+    if "body" not in (a.tag for a in ancestors) or _wording_allowed(p, ancestors) \
+            or any(a.tag == "sec" and _is_heading(_title(a)) for a in ancestors):
+        return True
+    chain = ancestors + [p]
+    for parent, child in zip(reversed(chain[:-1]), reversed(chain)):
+        siblings = list(parent)
+        if any(s.tag == "sec" and not _end_matter_sec(s) and not _is_heading(_title(s))
+               for s in siblings[siblings.index(child) + 1:]):
+            return False
+        if parent.tag == "body":
+            break
+    return True
+
+
 def _end_matter_sec(elem: ET.Element) -> bool:
-    return elem.tag == "sec" and bool(END_MATTER_TITLE.match(_title(elem)))
+    """A section of the body that is end matter: Funding, Acknowledgements, Supplementary
+    material and the like, by its title or its sec-type."""
+    if elem.tag != "sec":
+        return False
+    return bool(END_MATTER_TITLE.match(NUMBERING.sub("", _title(elem)))
+                or END_MATTER_TITLE.match((elem.get("sec-type") or "").replace("-", " ")))
 
 
 def _in_body(ancestors: list[ET.Element]) -> bool:
