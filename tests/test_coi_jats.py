@@ -142,6 +142,13 @@ def article(back: str = "", body: str = "", notes: str = "", sub: str = "") -> b
                   'Interest</italic>: none declared.</p></sec><sec sec-type="supplementary-'
                   'material"><title>Supplementary Material</title></sec>'),
      ["none declared."], ['body/sec[title="5 Discussion"]/p']),
+    # A Declarations block typed as the statement, its section titles lost.
+    (article(back='<notes notes-type="COI-statement"><p>Not applicable.</p><p>Not applicable.</p>'
+                  '<p>The authors declare that they have no competing interests.</p><p>Springer '
+                  'Nature remains neutral with regard to jurisdictional claims in published maps '
+                  'and institutional affiliations.</p></notes>'),
+     ["The authors declare that they have no competing interests."],
+     ['back/notes[@notes-type="COI-statement"]']),
     # A numbered heading.
     (article(back="<sec><title>7. Conflicts of Interest</title><p>None.</p></sec>"),
      ["None."], ['back/sec[title="7. Conflicts of Interest"]']),

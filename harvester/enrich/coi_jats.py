@@ -94,6 +94,7 @@ INTERESTS = re.compile(
     r"royalt\w*|advis\w*|boards?|speakers?|fees?|grants?|paid|compensat\w*|relationships?|"
     r"none|nothing|work(?:s|ing)\s+(?:at|for)|founder|owner|nil)\b",
     re.IGNORECASE)
+NOT_APPLICABLE = re.compile(r"^(?:not\s+applicable|n/?a)\W*$", re.IGNORECASE)
 # A run-in label at the start of a paragraph: "Conflict of interest: none declared."
 RUN_IN = re.compile(r"^\s*([^:.;]{3,100}?)\s*[:.\u2014\u2013]\s*")
 # Run-in heading markup.
@@ -454,6 +455,10 @@ def _blocks(elem: ET.Element) -> str:
                 text = text[len(label):].lstrip(" :.;\u2014\u2013\u00a0")
         if text and not PUBLISHER_NOTE.search(text):
             lines.append(text)
+    if len(lines) > 1:
+        # A Declarations block typed as the statement whose section titles were lost (BMC):
+        # the ethics and consent answers are not part of it.
+        lines = [line for line in lines if not NOT_APPLICABLE.match(line)] or lines[:1]
     return "\n".join(lines)
 
 
