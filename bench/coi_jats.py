@@ -85,6 +85,11 @@ def score(expected: str | None, parts: list[str]) -> str:
     return "missed"
 
 
+def skeleton(paths: list[str]) -> set[str]:
+    """Element paths without their predicates: back/notes[@notes-type='x'] -> back/notes."""
+    return {re.sub(r"\[[^\]]*\]|\s*\(.*\)$", "", path) for path in paths}
+
+
 def load_baseline() -> types.ModuleType:
     source = subprocess.run(
         ["git", "-C", str(ROOT), "show", f"{BASELINE_COMMIT}:harvester/enrich/coi_jats.py"],
@@ -119,6 +124,7 @@ def run(records: list[dict], details: bool) -> None:
     tally = {"new": defaultdict(lambda: defaultdict(int)),
              "old": defaultdict(lambda: defaultdict(int))}
     unreadable, misses, elapsed = [], [], 0.0
+    places = [0, 0]  # found articles whose element paths agree with the manifest's, all found
     for record in records:
         xml = read_xml(record)
         if xml is None:
@@ -141,6 +147,9 @@ def run(records: list[dict], details: bool) -> None:
             tally["new"][record["publisher"]]["long"] += 1
         for which, verdict in (("new", new_score), ("old", old_score)):
             tally[which][record["publisher"]][verdict] += 1
+        if new_score == "found" and record.get("elements"):
+            places[1] += 1
+            places[0] += skeleton(record["elements"]) == skeleton(elements)
         if new_score not in ("found", "none"):
             misses.append((record, new_score, parts, elements))
     print_table(tally)
@@ -148,6 +157,9 @@ def run(records: list[dict], details: bool) -> None:
     print(f"\n{n} articles read, {len(unreadable)} unreadable (skipped)"
           + (f": {', '.join(unreadable)}" if unreadable else "")
           + (f"; find_coi {n / elapsed:.0f} articles/s" if elapsed else ""))
+    if places[1]:
+        print(f"element paths agree with the manifest's (tags only, predicates dropped) for "
+              f"{places[0]} of {places[1]} articles found")
     print("found = every expected part (heading and run-in label removed) is inside the text "
           "found, after NFKC, case folding, quote/dash unification and whitespace collapsing; "
           "partial = some part is, or a part found lies inside the statement; long = found "
