@@ -74,7 +74,9 @@ def test_every_part_found_without_its_heading(name, expected):
         assert extract_coi(xml) is None
         return
     parts, elements = expected
-    assert find_coi(xml) == JatsCoi("\n\n".join(parts), tuple(parts), tuple(elements))
+    coi = find_coi(xml)
+    assert coi == JatsCoi("\n\n".join(parts), tuple(elements))
+    assert coi.parts == tuple(parts)
     assert extract_coi(xml) == "\n\n".join(parts)
 
 

@@ -130,9 +130,12 @@ class JatsError(ValueError):
 @dataclass(frozen=True)
 class JatsCoi:
     """An article's COI statement: every part in document order, and where each came from."""
-    text: str  # the parts joined by a blank line
-    parts: tuple[str, ...]
+    text: str  # the parts joined by a blank line (a part holds none: one line per paragraph)
     elements: tuple[str, ...]  # one readable path per part: "back/fn-group/fn[@fn-type=...]"
+
+    @property
+    def parts(self) -> tuple[str, ...]:
+        return tuple(self.text.split("\n\n"))
 
 
 def find_coi(xml: bytes) -> JatsCoi | None:
@@ -149,7 +152,7 @@ def find_coi(xml: bytes) -> JatsCoi | None:
             elements.append(path)
     if not parts:
         return None
-    return JatsCoi("\n\n".join(parts), tuple(parts), tuple(elements))
+    return JatsCoi("\n\n".join(parts), tuple(elements))
 
 
 def extract_coi(xml: bytes) -> str | None:
