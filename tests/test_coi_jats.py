@@ -182,6 +182,10 @@ def test_shapes(xml, parts, elements):
     # An appendix questionnaire in the back matter.
     article(back="<app-group><app><title>Appendix A</title><p>Q7. Do you have conflicts of "
                  "interest with the sponsor?</p></app></app-group>"),
+    # Other parties' interests, in acknowledgements and a funding section.
+    article(back="<ack><p>We thank the reviewers, who declare no financial interests in the "
+                 "outcome.</p></ack><sec><title>Funding</title><p>The funders had no role and no "
+                 "competing interests.</p></sec>"),
     # A list of abbreviations in a footnote.
     article(back="<fn-group><fn><p>Abbreviations: COI, conflict of interest; CI, confidence "
                  "interval.</p></fn></fn-group>"),

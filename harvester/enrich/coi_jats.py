@@ -115,6 +115,11 @@ STOP = re.compile(
     r"this\s+(?:work|study|research|project|article)\s+(?:was|is|has\s+been)\s+"
     r"(?:\w+\s+)?(?:supported|funded|financed)\b)",
     re.IGNORECASE)
+# Whose interests a heading-less sentence speaks of, when they are not the authors'.
+OTHER_PARTY = re.compile(
+    r"\b(?:reviewers?|referees?|editors?|funders?|sponsors?|funding\s+(?:bod(?:y|ies)|agenc\w+)|"
+    r"participants?|patients?)\b", re.IGNORECASE)
+AUTHORS = re.compile(r"\b(?:authors?|co-?authors?|we|I)\b(?!\s+thank)", re.IGNORECASE)
 ABBREVIATIONS = re.compile(r"^\W*(?:list\s+of\s+)?abbreviations?\b", re.IGNORECASE)
 RUN_IN_LABEL = re.compile(r"^([A-Z][\w'\u2019-]*(?:\s+[\w'\u2019&-]+){0,4})\s*:\s")
 SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z\u00c0-\u00de])")
@@ -298,6 +303,10 @@ def _by_wording(text: str, *, among_thanks: bool) -> str | None:
     match = _says(text) if len(text) <= WORDING_MAX_CHARS else None
     if match is None or ABBREVIATIONS.match(text):
         return None
+    starts = [m.end() for m in SENTENCE.finditer(text) if m.end() <= match.start()]
+    lead = text[starts[-1] if starts else 0:match.start()]
+    if OTHER_PARTY.search(lead) and not AUTHORS.search(lead):
+        return None  # "We thank the reviewers, who declare no ...", "The funders had no ..."
     label = RUN_IN_LABEL.match(text)
     if among_thanks or STOP.match(text.lstrip("*\u2020\u2021\u00a7 ")) \
             or (label and END_MATTER_TITLE.match(label.group(1))):
