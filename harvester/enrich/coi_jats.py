@@ -303,15 +303,15 @@ def _by_wording(text: str, *, among_thanks: bool) -> str | None:
     match = _says(text) if len(text) <= WORDING_MAX_CHARS else None
     if match is None or ABBREVIATIONS.match(text):
         return None
-    starts = [m.end() for m in SENTENCE.finditer(text) if m.end() <= match.start()]
-    lead = text[starts[-1] if starts else 0:match.start()]
+    sentence = max((m.end() for m in SENTENCE.finditer(text) if m.end() <= match.start()),
+                   default=0)  # where the sentence with the wording starts
+    lead = text[sentence:match.start()]
     if OTHER_PARTY.search(lead) and not AUTHORS.search(lead):
         return None  # "We thank the reviewers, who declare no ...", "The funders had no ..."
     label = RUN_IN_LABEL.match(text)
     if among_thanks or STOP.match(text.lstrip("*\u2020\u2021\u00a7 ")) \
             or (label and END_MATTER_TITLE.match(label.group(1))):
-        starts = [m.end() for m in SENTENCE.finditer(text) if m.end() <= match.start()]
-        text = text[starts[-1]:] if starts else text
+        text = text[sentence:]
         label = RUN_IN.match(text)
         if label and _is_heading(label.group(1)):
             text = text[label.end():]
