@@ -1,18 +1,21 @@
 """Find the conflict-of-interest statement in a JATS full text (PMC, Europe PMC). Pure.
 
-Publishers put it in many places, and some articles carry several parts:
+Publishers put it in many places, and some articles carry several parts, all of which are
+taken in document order (the same text once), each with a readable path to where it was read:
 - typed elements: <fn fn-type="COI-statement"> or "conflict" in the author notes or a back
-  fn-group (PLOS, eLife: one footnote per author group), <notes notes-type="COI-statement"> in
-  <back> (BMC, MDPI), nested in a "Declarations" / notes-type="ethics" wrapper (Springer),
-  <sec sec-type="COI-statement"> (Frontiers, Wiley), bioRxiv's "competing-interest-statement";
+  fn-group (PLOS; eLife: one footnote per author group), <notes notes-type="COI-statement"> in
+  <back> (BMC, MDPI), nested in a "Declarations" / notes-type="ethics" wrapper (Springer) or
+  typed on the whole wrapper (then only its COI section), <sec sec-type="COI-statement">
+  (Frontiers, Wiley), bioRxiv's "competing-interest-statement", <p content-type> (JAMA);
 - untyped <sec>, <notes>, <fn>, <ack> or <fn-group> recognised by a title, label or bold run-in
   heading ("Competing interests", "Declaration of interests", "Disclosures", "Conflito de
   interesses"), or a <p> that opens with such a label; a heading alone in its paragraph takes
-  the next paragraph;
+  the next paragraph; a bare "Disclosure" heading only over text about interests;
 - untyped <fn> and <p> with no heading at all, recognised by their own wording ("The authors
   declare they have no competing financial interests."), but only where a statement can stand:
-  footnotes, author notes, back matter, end-matter sections of the body (Funding,
-  Acknowledgements, Declarations) and short standalone paragraphs, never the body at large.
+  footnotes, author notes, back matter, funding statements, end-matter sections of the body
+  (Funding, Acknowledgements, Declarations) and short paragraphs after the body's sections,
+  never the body at large; among thanks and grants only the statement's sentences are taken.
 <sub-article> and <response> (peer review, decision letters, translations) are skipped, as are
 abstracts, reference lists, tables, figures and glossaries. The heading is not part of the text.
 """
