@@ -151,6 +151,15 @@ def article(back: str = "", body: str = "", notes: str = "", sub: str = "") -> b
                   'and institutional affiliations.</p></notes>'),
      ["The authors declare that they have no competing interests."],
      ['back/notes[@notes-type="COI-statement"]']),
+    # A long per-author disclosure section after the body's content (ASCO style).
+    (article(body="<sec><title>Authors' Disclosures of Potential Conflicts of Interest</title>"
+                  + "".join(f"<p>Author {n}: Consulting or Advisory Role: Vantor</p>"
+                            for n in range(6)) + "</sec>"),
+     ["\n".join(f"Author {n}: Consulting or Advisory Role: Vantor" for n in range(6))],
+     ['body/sec[title="Authors\' Disclosures of Potential Conflicts of Interest"]']),
+    # Headings joined by a slash.
+    (article(back="<sec><title>Conflict of interest/Disclosures</title><p>None.</p></sec>"),
+     ["None."], ['back/sec[title="Conflict of interest/Disclosures"]']),
     # A numbered heading.
     (article(back="<sec><title>7. Conflicts of Interest</title><p>None.</p></sec>"),
      ["None."], ['back/sec[title="7. Conflicts of Interest"]']),

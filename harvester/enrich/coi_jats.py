@@ -69,7 +69,7 @@ DECLARES = re.compile(
 # heading), "COI statement".
 HEADING_TOPIC = re.compile(
     r"\bdisclosures?\b|\b(?:financial\s+and\s+non-?financial\s+)?relationships?\s+and\s+"
-    r"activities\b|\bCOI\b",
+    r"activities\b|\bCOI\b|\bfinancial\s+interests?\b",
     re.IGNORECASE)
 # The words a heading may hold besides the topic: "Disclosure of potential conflicts of
 # interest", "Conflict of Interest Statement", "Declaração de conflito de interesses".
@@ -107,8 +107,9 @@ STANDALONE_MAX_CHARS = 600
 # A heading-less paragraph taken for its wording alone is no longer than this: statements run to
 # a few thousand characters at most; longer text is an essay that discusses the topic.
 WORDING_MAX_CHARS = 3000
-# A body section with a COI heading but more than this many paragraphs, or with subsections, is
-# a section about conflicts of interest, not a statement.
+# A body section with a COI heading but more than this many paragraphs, or with subsections, and
+# with the body's content going on after it, is a section about conflicts of interest, not a
+# statement (a long per-author disclosure section comes after the content).
 SECTION_MAX_PARAGRAPHS = 4
 # Where a statement inside a longer paragraph ends: the next sentence that thanks or names funding,
 # or opens with another run-in label ("Data and materials availability: ...").
@@ -242,9 +243,9 @@ def _container(elem: ET.Element, path: list[str], ancestors: list[ET.Element]
         _walk(elem, path, ancestors, inner)
         if inner:
             return inner
-    if elem.tag == "sec" and _in_body(ancestors) and not typed:
-        if elem.find("sec") is not None or len(elem.findall("p")) > SECTION_MAX_PARAGRAPHS:
-            return None  # a section about conflicts of interest, not a statement
+    if elem.tag == "sec" and _in_body(ancestors) and not typed and _content_after(elem, ancestors) \
+            and (elem.find("sec") is not None or len(elem.findall("p")) > SECTION_MAX_PARAGRAPHS):
+        return None  # a section about conflicts of interest amid the body, not a statement
     if not typed and not TOPIC.search(heading) and sum(
             1 for p in _paragraphs(elem) if RUN_IN_LABEL.match(_text(p))) >= 2:
         return None  # "Disclosures" over "Author contributions: ...", "Financial disclosure: ..."
@@ -386,15 +387,20 @@ def _label_allowed(p: ET.Element, ancestors: list[ET.Element]) -> bool:
     if "body" not in (a.tag for a in ancestors) or _wording_allowed(p, ancestors) \
             or any(a.tag == "sec" and _is_heading(_title(a)) for a in ancestors):
         return True
-    chain = ancestors + [p]
+    return not _content_after(p, ancestors)
+
+
+def _content_after(elem: ET.Element, ancestors: list[ET.Element]) -> bool:
+    """Whether a section of the body's own content (not end matter) comes after elem."""
+    chain = ancestors + [elem]
     for parent, child in zip(reversed(chain[:-1]), reversed(chain)):
         siblings = list(parent)
         if any(s.tag == "sec" and not _end_matter_sec(s) and not _is_heading(_title(s))
                for s in siblings[siblings.index(child) + 1:]):
-            return False
+            return True
         if parent.tag == "body":
             break
-    return True
+    return False
 
 
 def _end_matter_sec(elem: ET.Element) -> bool:
@@ -446,7 +452,8 @@ def _is_heading(text: str) -> bool:
     match = TOPIC.search(text) or HEADING_TOPIC.search(text)
     if match is None:
         return False
-    rest = (text[:match.start()] + " " + text[match.end():]).lower().replace(",", " ").split()
+    rest = re.sub(r"[,;/&]", " ", (text[:match.start()] + " " + text[match.end():]).lower())
+    rest = rest.split()
     return all(word in HEADING_WORDS for word in rest)
 
 
