@@ -99,6 +99,10 @@ def article(back: str = "", body: str = "", notes: str = "", sub: str = "") -> b
     # A run-in label with plain text, and the statement stops at the next run-in label.
     (article(back="<ack><p>Conflicts of interest: none. Data availability: on request.</p></ack>"),
      ["none."], ["back/ack/p"]),
+    # Per-author labels stay; the next section's label ends the statement.
+    (article(back="<ack><p><bold>Competing interests:</bold> AB: consultant for Vantor. CD: none. "
+                  "Data and materials availability: on request.</p></ack>"),
+     ["AB: consultant for Vantor. CD: none."], ["back/ack/p"]),
     # A short standalone paragraph at the end of the body, recognised by its wording.
     (article(body="<p>The authors have nothing to disclose.</p>"),
      ["The authors have nothing to disclose."], ["body/p"]),

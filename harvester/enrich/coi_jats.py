@@ -124,6 +124,12 @@ OTHER_PARTY = re.compile(
     r"\b(?:reviewers?|referees?|editors?|funders?|sponsors?|funding\s+(?:bod(?:y|ies)|agenc\w+)|"
     r"participants?|patients?)\b", re.IGNORECASE)
 AUTHORS = re.compile(r"\b(?:authors?|co-?authors?|we|I)\b(?!\s+thank)", re.IGNORECASE)
+# Run-in labels of other end-matter sections, besides END_MATTER_TITLE's (BMJ, Science).
+SECTION_LABEL = re.compile(
+    r"^(?:data\b.*\bavailab|availability|patient\s+consent|provenance|ethic|trial\s+regist|"
+    r"role\s+of\s+the\s+(?:funder|sponsor)|contributors|guarantor|open\s+access|"
+    r"correspondence|license|materials?\s+(?:and|&)\s+correspondence)",
+    re.IGNORECASE)
 ABBREVIATIONS = re.compile(r"^\W*(?:list\s+of\s+)?abbreviations?\b", re.IGNORECASE)
 RUN_IN_LABEL = re.compile(r"^([A-Z][\w'\u2019-]*(?:\s+[\w'\u2019&-]+){0,4})\s*:\s")
 SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z\u00c0-\u00de])")
@@ -332,14 +338,21 @@ def _holds_interests(heading: str, text: str) -> bool:
 
 
 def _until_next_topic(text: str) -> str:
-    """text up to the first later sentence that thanks, names funding or opens another run-in
-    label."""
+    """text up to the first later sentence that thanks, names funding or opens another
+    section's run-in label ("Data and materials availability: ..."); a per-author label ("CD:
+    none.") does not end it."""
     for m in SENTENCE.finditer(text):
         sentence = text[m.end():]
-        label = RUN_IN_LABEL.match(sentence)
-        if STOP.match(sentence) or (label and not _is_heading(label.group(1))):
+        if STOP.match(sentence) or _section_label(sentence):
             return text[:m.start()].rstrip()
     return text
+
+
+def _section_label(text: str) -> bool:
+    """Whether text opens with the run-in label of another end-matter section."""
+    label = RUN_IN_LABEL.match(text)
+    return bool(label and not _is_heading(label.group(1))
+                and (END_MATTER_TITLE.match(label.group(1)) or SECTION_LABEL.match(label.group(1))))
 
 
 def _says(text: str) -> re.Match | None:
