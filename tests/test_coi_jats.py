@@ -99,6 +99,11 @@ def article(back: str = "", body: str = "", notes: str = "", sub: str = "") -> b
     # A run-in label with plain text, and the statement stops at the next run-in label.
     (article(back="<ack><p>Conflicts of interest: none. Data availability: on request.</p></ack>"),
      ["none."], ["back/ack/p"]),
+    # A typed footnote that runs on into the next sections (BMJ style).
+    (article(back='<fn-group><fn fn-type="COI-statement"><p>Competing interests: None declared. '
+                  'Patient consent: Not required.</p><p>Provenance and peer review: Not '
+                  'commissioned.</p></fn></fn-group>'),
+     ["None declared."], ['back/fn-group/fn[@fn-type="COI-statement"]']),
     # Per-author labels stay; the next section's label ends the statement.
     (article(back="<ack><p><bold>Competing interests:</bold> AB: consultant for Vantor. CD: none. "
                   "Data and materials availability: on request.</p></ack>"),

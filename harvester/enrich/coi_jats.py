@@ -488,8 +488,10 @@ def _blocks(elem: ET.Element) -> str:
             label = _label(p, text)
             if label is not None:
                 text = text[len(label):].lstrip(" :.;\u2014\u2013\u00a0")
+        if _section_label(text) and lines:
+            break  # the next section, run into the statement's element
         if text and not PUBLISHER_NOTE.search(text):
-            lines.append(text)
+            lines.append(_until_next_topic(text))
     if len(lines) > 1:
         # A Declarations block typed as the statement whose section titles were lost (BMC):
         # the ethics and consent answers are not part of it.
