@@ -37,6 +37,11 @@ TYPED_VALUE = re.compile(r"^(?:coi|.*conflict|.*compet|.*interest|.*dualit)", re
 SKIP = {"sub-article", "response", "abstract", "trans-abstract", "ref-list", "table-wrap",
         "table-wrap-group", "fig", "fig-group", "glossary", "supplementary-material",
         "journal-meta", "kwd-group", "title-group"}
+# Inline markup and formulas: never a statement's container, not searched (about half of the
+# elements of a full text).
+INLINE = {"italic", "bold", "sup", "sub", "xref", "ext-link", "uri", "underline", "sc",
+          "monospace", "named-content", "styled-content", "inline-formula", "disp-formula",
+          "math", "tex-math", "inline-graphic", "graphic", "email", "break", "label", "title"}
 # Elements that can hold a whole statement under a heading or type.
 CONTAINERS = {"fn", "notes", "sec", "ack", "fn-group", "boxed-text", "app"}
 # Where a heading-less paragraph may be taken for its wording alone.
@@ -206,7 +211,7 @@ def _walk(elem: ET.Element, path: list[str], ancestors: list[ET.Element],
     skip_next = False
     for i, child in enumerate(children):
         tag = child.tag
-        if tag in SKIP:
+        if tag in SKIP or tag in INLINE:
             continue
         if skip_next:
             skip_next = False
