@@ -52,7 +52,8 @@ def test_sources_in_order(workdir, fake, oa, harvest):
     assert rows(DB, "SELECT a.pmid, c.element FROM coi c JOIN article a ON a.id = c.article_id "
                     "WHERE c.statement IS NOT NULL ORDER BY a.pmid") == [
         {"pmid": 41004127, "element": "MedlineCitation/CoiStatement"},
-        {"pmid": 41083209, "element": 'back/notes/notes[@notes-type="COI-statement"]'},
+        {"pmid": 41083209,
+         "element": 'back/notes[@notes-type="ethics"]/notes[@notes-type="COI-statement"]'},
         {"pmid": 41212658, "element": "MedlineCitation/CoiStatement"}]
 
 
