@@ -97,12 +97,12 @@ class PubmedWriter:
         conn = self.conn
         raw = record["pubmed_raw"]
         digest = hashlib.blake2b(raw, digest_size=16).hexdigest()
-        row = conn.execute("SELECT id, pubmed_hash, title, abstract FROM article WHERE pmid = ?",
-                           (record["pmid"],)).fetchone()
+        row = conn.execute("SELECT id, pubmed_hash, title, abstract, doi FROM article "
+                           "WHERE pmid = ?", (record["pmid"],)).fetchone()
         if row is None and record["doi"]:
             # Seen first through Crossref or a feed: the PubMed record joins that row.
             row = conn.execute(
-                "SELECT id, pubmed_hash, title, abstract FROM article WHERE doi = ? "
+                "SELECT id, pubmed_hash, title, abstract, doi FROM article WHERE doi = ? "
                 "AND pmid IS NULL ORDER BY id LIMIT 1", (record["doi"],)).fetchone()
         if row is not None and row["pubmed_hash"] == digest:
             return row["id"], "unchanged"
@@ -123,7 +123,7 @@ class PubmedWriter:
                 conn.execute(f"DELETE FROM {table} WHERE article_id = ?", (article_id,))
             # a revised PubMed record, or PubMed joining what Crossref or a feed stored
             outcome = "updated" if row["pubmed_hash"] else "merged"
-            if record["doi"]:
+            if record["doi"] and record["doi"] != row["doi"]:
                 # A revision that brings the DOI of an article Crossref or a feed stored: one
                 # article per DOI, so that one folds into this one.
                 for (other,) in conn.execute(
@@ -132,7 +132,9 @@ class PubmedWriter:
                     merge_articles(conn, keep=article_id, drop=other)
         self.to_index.append((article_id, *stored_text))
         self._collect(article_id, record)
-        notices.link_article(conn, article_id, record["pmid"], record["doi"])
+        if row is None or outcome == "merged" or record["doi"] != row["doi"]:
+            # identifiers this row did not have: notices waiting for them point here now
+            notices.link_article(conn, article_id, record["pmid"], record["doi"])
         notices.save_links(conn, notices.pubmed_links(record), self.now)
         return article_id, outcome
 

@@ -211,16 +211,12 @@ def _collect(conn, http, settings: Settings, email: str, todo: list[Query], now:
         if linked and not _quiet():
             click.echo(f"PubMed: {linked} articles seen first through Crossref or a feed are "
                        "now indexed")
-    except HarvestError as e:
-        click.echo(f"PubMed lookup by DOI: failed: {e}")
-        log.error("PubMed lookup by DOI: failed: %s", e)
-        link_code = e.exit_code
+    except Exception as e:
+        link_code = _failed("PubMed lookup by DOI", e)
     try:
         lookup_crossref_notices(conn, sources.crossref, now)
-    except HarvestError as e:
-        click.echo(f"Crossref notices: failed: {e}")
-        log.error("Crossref notices: failed: %s", e)
-        link_code = max(link_code, e.exit_code)
+    except Exception as e:
+        link_code = max(link_code, _failed("Crossref notices", e))
     for ledger in result.ledgers:
         if ledger.status != "ok" or (not _quiet() and (ledger.new or ledger.updated
                                                      or ledger.already_stored
@@ -255,11 +251,24 @@ def _enrich_step(conn, http, settings: Settings, email: str) -> int:
                        "the rest is looked up by the next run")
             codes.append(1)
             break
-        except HarvestError as e:
-            click.echo(f"{name}: failed: {e}")
-            log.error("%s: failed: %s", name, e)
-            codes.append(e.exit_code)
+        except Exception as e:
+            codes.append(_failed(name, e))
     return max(codes)
+
+
+def _failed(step: str, error: Exception) -> int:
+    """One line for a step after collecting that failed (the collected data stays), and its
+    exit code. An error harvester names says what to do; anything else is a bug met here, said
+    in one line too, with the traceback under -v."""
+    if isinstance(error, HarvestError):
+        message, code = str(error), error.exit_code
+    else:
+        log.debug("%s", step, exc_info=True)
+        message, code = f"unexpected {type(error).__name__}: {error} (run with -v for the " \
+                        "traceback)", 1
+    click.echo(f"{step}: failed: {message}")
+    log.error("%s: failed: %s", step, message)
+    return code
 
 
 def _enrich_coi(conn, http, settings: Settings, email: str | None = None) -> int:

@@ -77,13 +77,10 @@ def _detail(update: dict) -> str | None:
     return " / ".join(p for p in parts if p) or None
 
 
-def save_links(conn: sqlite3.Connection, links: list[Link], now: str) -> int:
+def save_links(conn: sqlite3.Connection, links: list[Link], now: str) -> None:
     """Store links (a link seen again only moves last_seen_at, and gains a date it lacked);
-    each side is linked to its article if that is stored. Returns how many are new."""
-    new = 0
+    each side is linked to its article if that is stored."""
     for link in links:
-        new += conn.execute("SELECT 1 FROM notice WHERE link_key = ?",
-                            (link.key,)).fetchone() is None
         conn.execute(
             "INSERT INTO notice (link_key, kind, original_pmid, original_doi, notice_pmid, "
             "notice_doi, article_id, notice_article_id, date, source, detail, first_seen_at, "
@@ -98,7 +95,6 @@ def save_links(conn: sqlite3.Connection, links: list[Link], now: str) -> int:
              link.notice_doi, _find(conn, link.original_pmid, link.original_doi),
              _find(conn, link.notice_pmid, link.notice_doi), link.date, link.source,
              link.detail, now, now))
-    return new
 
 
 def _find(conn: sqlite3.Connection, pmid: int | None, doi: str | None) -> int | None:

@@ -330,3 +330,24 @@ def test_the_earliest_of_two_partial_dates_keeps_the_precise_one(workdir):
     assert [text.earliest_date(a, b) for a, b in (("2025", "2025-03-04"), ("2025-03", "2024"),
                                                   (None, "2025-01"), ("2025-02", None))] == [
         "2025-03-04", "2024", "2025-01", "2025-02"]
+
+
+def test_an_unexpected_error_in_an_enrichment_step_is_one_line(workdir, harvest, fake, oa,
+                                                                 monkeypatch):
+    """The collected articles and the open-access results stay; the step says what failed."""
+    from harvester.enrich import coi
+
+    def broken(text, authors=None):
+        raise ValueError("a statement no rule expected")
+
+    monkeypatch.setattr(coi, "classify", broken)
+    fake.add_synthetic(40000001, EDAT, coi="The authors declare no competing interests.")
+    write_query(workdir / "queries", "pm", term="cancer cell[ta]", start="2025-11-01")
+    result = harvest("run")
+    assert result.exit_code == 1
+    assert result.out.splitlines()[-1] == (
+        "conflicts of interest: failed: unexpected ValueError: a statement no rule expected "
+        "(run with -v for the traceback)")
+    assert "Traceback" not in result.err
+    assert rows(DB, "SELECT count(*) AS n FROM oa_status") == [{"n": 1}]
+    assert rows(DB, "SELECT count(*) AS n FROM coi_pending") == [{"n": 1}]  # due next run

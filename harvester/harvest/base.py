@@ -120,8 +120,7 @@ class Harvest:
         A record set aside before and arriving unchanged is skipped; a changed one is tried
         again, and leaves rejected_record once it is stored."""
         key = (source, record_id)
-        digest = _digest(raw)
-        if self.rejected.get(key) == digest:
+        if key in self.rejected and self.rejected[key] == _digest(raw):
             log.info("%s: %s record %s is still set aside (unchanged)", self.query.name,
                      source, record_id)
             return None
